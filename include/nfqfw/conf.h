@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The daemon's configuration: loaded from a libconfig file, every key
+ * checked against a schema, every error reported as FILE:LINE: message. */
+#ifndef NFQFW_CONF_H
+#define NFQFW_CONF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#define CONF_DEFAULT_PATH "/etc/nfqfw/nfqfw.conf"
+#define CONF_DEFAULT_SOCKET "/run/nfqfw/nfqfw.sock"
+
+enum conf_verdict {
+	CONF_VERDICT_DROP,
+	CONF_VERDICT_ACCEPT,
+};
+
+struct conf_queue {
+	uint16_t first;             /* queue.first, default 0 */
+	uint16_t count;             /* queue.count, default 1, 1..64 */
+	bool fail_open;             /* queue.fail_open, default false */
+	bool accept_when_full;      /* queue.accept_when_full, default false */
+	uint32_t max_len;           /* queue.max_len, default 4096 */
+	uint32_t socket_buffer;     /* queue.socket_buffer (bytes), default 8 MiB */
+	uint32_t pass_mark;         /* queue.pass_mark, default 0x00100000; 0 = off */
+};
+
+struct conf_packet {
+	enum conf_verdict malformed;  /* packet.malformed, default drop */
+};
+
+struct conf_nftables {
+	char table[64];             /* nftables.table, default "nfqfw" */
+	int priority_offset;        /* reserved: 0 */
+};
+
+struct conf_control {
+	char socket[108];           /* control.socket, default /run/nfqfw/nfqfw.sock */
+	mode_t mode;                /* control.mode, default 0600 */
+	char group[64];             /* control.group, default "" (root's) */
+};
+
+struct conf_log {
+	int level;                  /* log.level as syslog priority, default LOG_INFO */
+};
+
+struct nfqfw_conf {
+	char path[4096];
+	struct conf_queue queue;
+	struct conf_packet packet;
+	struct conf_nftables nftables;
+	struct conf_control control;
+	struct conf_log log;
+};
+
+/* Fills *conf with the defaults above. */
+void conf_defaults(struct nfqfw_conf *conf);
+
+/* Loads and checks PATH. Every problem is written to ERR as one line
+ * "PATH:LINE: message" (all of them, not just the first). Returns 0 on
+ * success, otherwise the number of errors (> 0); *conf is then unspecified
+ * and the caller keeps whatever configuration it had. */
+int conf_load(struct nfqfw_conf *conf, const char *path, FILE *err);
+
+#endif

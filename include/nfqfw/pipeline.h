@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The per-packet path behind the queues: parse, then the stages (connection
+ * tracking, rules and NAT arrive with later work), then the verdict. */
+#ifndef NFQFW_PIPELINE_H
+#define NFQFW_PIPELINE_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "nfqfw/conf.h"
+#include "nfqfw/queue.h"
+
+struct pipeline {
+	/* Settings a reload may change while workers run. */
+	_Atomic uint32_t malformed_verdict;   /* NF_DROP or NF_ACCEPT */
+	/* Fixed for the daemon's life: the nftables rules carry it. */
+	uint32_t pass_mark;
+};
+
+void pipeline_init(struct pipeline *pl, const struct nfqfw_conf *conf);
+void pipeline_apply_reload(struct pipeline *pl, const struct nfqfw_conf *conf);
+
+/* queue_decide_fn: decides one packet. */
+void pipeline_decide(void *ctx, const struct queue_packet *qp,
+		     struct queue_verdict *vd, struct queue_stats *stats);
+
+#endif

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The main thread's event loop: signals arrive through a signalfd (no work
+ * is ever done in a signal handler), control clients through their socket. */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "nfqfw/daemon.h"
+#include "nfqfw/log.h"
+
+/* Returns true when the daemon should stop. */
+static bool loop_on_signal(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+	ssize_t n = read(d->signal_fd, &si, sizeof(si));
+
+	if (n != (ssize_t)sizeof(si))
+		return false;
+	switch (si.ssi_signo) {
+	case SIGTERM:
+	case SIGINT:
+		log_notice("received %s, stopping", strsignal((int)si.ssi_signo));
+		return true;
+	case SIGHUP:
+		daemon_reload(d);
+		return false;
+	default:
+		return false;
+	}
+}
+
+int daemon_loop(struct daemon *d)
+{
+	struct pollfd fds[2] = {
+		{ .fd = d->signal_fd, .events = POLLIN },
+		{ .fd = ctl_server_fd(d->ctl), .events = POLLIN },
+	};
+
+	for (;;) {
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("poll: %s", strerror(errno));
+			return -errno;
+		}
+		if ((fds[0].revents & POLLIN) && loop_on_signal(d))
+			return 0;
+		if (fds[1].revents & POLLIN)
+			ctl_server_on_readable(d->ctl);
+	}
+}
+
+/* Settings that the running daemon cannot change without a restart: the
+ * queues are bound and the nftables rules carry them. */
+static void reload_warn_restart_only(const struct nfqfw_conf *old,
+				     const struct nfqfw_conf *new)
+{
+	if (memcmp(&old->queue, &new->queue, sizeof(old->queue)) != 0)
+		log_warn("reload: queue settings changed; they take effect at the next restart");
+	if (strcmp(old->nftables.table, new->nftables.table) != 0)
+		log_warn("reload: nftables.table changed; it takes effect at the next restart");
+	if (memcmp(&old->control, &new->control, sizeof(old->control)) != 0)
+		log_warn("reload: control settings changed; they take effect at the next restart");
+}
+
+void daemon_reload(struct daemon *d)
+{
+	struct nfqfw_conf *next = malloc(sizeof(*next));
+	char *errors = NULL;
+	size_t errors_len = 0;
+	FILE *err;
+	int nerr;
+
+	daemon_notify_reloading();
+	err = open_memstream(&errors, &errors_len);
+	if (!next || !err) {
+		log_err("reload: out of memory; configuration unchanged");
+		goto out;
+	}
+	nerr = conf_load(next, d->conf.path, err);
+	fclose(err);
+	err = NULL;
+	if (nerr) {
+		log_err("reload: %d error(s) in %s; the running configuration stays:\n%s",
+			nerr, d->conf.path, errors ? errors : "");
+		goto out;
+	}
+	reload_warn_restart_only(&d->conf, next);
+	/* The workers only read what pipeline_apply_reload publishes. */
+	d->conf.packet = next->packet;
+	d->conf.log = next->log;
+	log_set_max_priority(d->conf.log.level);
+	pipeline_apply_reload(&d->pipeline, &d->conf);
+	log_notice("configuration reloaded from %s", d->conf.path);
+out:
+	if (err)
+		fclose(err);
+	free(errors);
+	free(next);
+	daemon_notify_ready("running");
+}
