@@ -47,6 +47,7 @@ int log_priority_from_name(const char *name)
 	return -1;
 }
 
+__attribute__((format(printf, 2, 0)))
 static void log_vmsg(int priority, const char *fmt, va_list ap)
 {
 	char line[1024];
