@@ -53,8 +53,12 @@ struct ctl_server;
  * Returns 0 or a negative errno. */
 int ctl_server_open(struct ctl_server **out, const struct conf_control *cc,
 		    const struct ctl_context *ctx);
+/* The fd to poll for reading. It is an epoll set holding the listening
+ * socket, the clients being served and a deadline timer, so it is readable
+ * whenever the server has work, including dropping a slow client. */
 int ctl_server_fd(const struct ctl_server *srv);
-/* Call when ctl_server_fd() is readable: serves the waiting clients. */
+/* Call when ctl_server_fd() is readable: serves the waiting clients. Never
+ * blocks. */
 void ctl_server_on_readable(struct ctl_server *srv);
 /* Closes and unlinks the socket. */
 void ctl_server_close(struct ctl_server *srv);

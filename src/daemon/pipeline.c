@@ -55,14 +55,14 @@ void pipeline_decide(void *ctx, const struct queue_packet *qp,
 	struct pkt p;
 	enum pkt_error err = pkt_parse(&p, qp->data, qp->len, flags);
 
-	if (err != PKT_OK) {
+	if (err != PKT_OK)
 		pipeline_malformed(pl, qp, err, vd, stats);
-		return;
-	}
-	vd->verdict = NF_ACCEPT;
-	/* Nothing is left for the later chains to do with this packet: mark
-	 * it so that they let it pass without queueing it again. */
-	if (pl->pass_mark && (qp->mark & pl->pass_mark) != pl->pass_mark) {
+	else
+		vd->verdict = NF_ACCEPT;
+	/* Nothing is left for the later chains to do with an accepted packet:
+	 * mark it so that they let it pass without queueing it again. */
+	if (vd->verdict == NF_ACCEPT && pl->pass_mark &&
+	    (qp->mark & pl->pass_mark) != pl->pass_mark) {
 		vd->set_mark = true;
 		vd->mark = qp->mark | pl->pass_mark;
 	}
