@@ -146,7 +146,7 @@ demo_http()
 
 demo_iperf()
 {
-	lab_bg "$LAB_S" iperf3 -s -1 -B "$LAB_S4" >/dev/null 2>&1
+	lab_bg "$LAB_S" iperf3 -s -1 -B "$LAB_S4" >"$LAB_TMP/iperf3-server.log" 2>&1
 	lab_wait_listen "$LAB_S" tcp 5201 || return 1
 	timeout 30 ip netns exec "$LAB_C" iperf3 -c "$LAB_S4" -B "$LAB_C4" -t 3 -f m >"$LAB_TMP/iperf" 2>&1 ||
 		{ sed 's/^/    /' "$LAB_TMP/iperf"; return 1; }
@@ -155,9 +155,11 @@ demo_iperf()
 
 mkdir -p "$LAB_TMP/www"
 head -c 5000000 /dev/urandom >"$LAB_TMP/www/demo.bin"
-lab_bg "$LAB_S" python3 -m http.server 8080 --bind "$LAB_S4" --directory "$LAB_TMP/www" >/dev/null 2>&1
+lab_bg "$LAB_S" python3 -m http.server 8080 --bind "$LAB_S4" --directory "$LAB_TMP/www" \
+	>"$LAB_TMP/http4.log" 2>&1
 lab_wait_listen "$LAB_S" tcp 8080
-lab_bg "$LAB_S" python3 -m http.server 8081 --bind "$LAB_S6" --directory "$LAB_TMP/www" >/dev/null 2>&1
+lab_bg "$LAB_S" python3 -m http.server 8081 --bind "$LAB_S6" --directory "$LAB_TMP/www" \
+	>"$LAB_TMP/http6.log" 2>&1
 lab_wait_listen "$LAB_S" tcp 8081
 
 run_step "ping $LAB_S4 from the client" demo_ping "$LAB_S4"

@@ -44,6 +44,12 @@ enum {
 	PKT_PARSE_TRUNCATED_COPY = 1u << 0,
 };
 
+/* A GSO packet larger than 64 KiB (BIG TCP) carries 0 in its IPv4 total
+ * length or IPv6 payload length; the kernel hands it over as a truncated copy.
+ * With PKT_PARSE_TRUNCATED_COPY such a packet parses, with ip_len set to this
+ * value ("more than the buffer, exact size unknown"). */
+#define PKT_IP_LEN_BIG UINT32_MAX
+
 union pkt_addr {
 	uint8_t  b[16];
 	uint32_t v4;            /* network order, IPv4 only */
@@ -98,7 +104,8 @@ struct pkt {
 	uint8_t  tos;           /* DSCP+ECN / traffic class */
 	union pkt_addr saddr, daddr;
 	uint16_t l3_hdrlen;     /* IPv4 IHL*4, IPv6 40 + extension headers */
-	uint32_t ip_len;        /* length the IP header claims (whole packet) */
+	uint32_t ip_len;        /* length the IP header claims (whole packet),
+				   or PKT_IP_LEN_BIG (see below) */
 	/* fragments: IPv4 flags/offset or IPv6 fragment header */
 	bool     is_fragment;   /* any fragment (MF set or offset != 0) */
 	bool     more_fragments;

@@ -19,8 +19,9 @@
 
 /* Checks the fragment a header describes: it must not end past what a
  * datagram can hold (the "ping of death"), and all but the last must carry
- * a multiple of 8 bytes, else the next offset could not follow it
- * (RFC 8200 section 4.5 says to discard both kinds). DATA_LEN is what the IP
+ * a multiple of 8 bytes, else the next offset could not follow it. RFC 8200
+ * section 4.5 says to discard both kinds; for IPv4 (where Linux trims the
+ * odd bytes instead) no sender makes them either. DATA_LEN is what the IP
  * length claims, not what a truncated copy holds. */
 static enum pkt_error check_fragment(const struct pkt *p, uint32_t data_len,
 				     uint32_t max_end)
@@ -34,8 +35,9 @@ static enum pkt_error check_fragment(const struct pkt *p, uint32_t data_len,
 
 /* Record route, source routes and timestamp carry a pointer (third byte)
  * whose smallest legal value is one past their fixed part; while the pointer
- * is inside the option a whole 4-byte slot must follow. The same rules as
- * Linux's ip_options_compile(). */
+ * is inside the option a whole 4-byte slot must follow (RFC 791; Linux's
+ * ip_options_compile() checks the same, and 8-byte slots for timestamps
+ * with addresses, which we need not: 4 keep every read in bounds). */
 static bool ipv4_option_pointer_ok(const uint8_t *opt, uint8_t olen,
 				   uint8_t min_len, uint8_t min_ptr)
 {
@@ -74,7 +76,7 @@ static bool ipv4_option_ok(struct pkt *p, const uint8_t *opt, uint8_t olen)
 
 /* Walks the option list: EOL ends it (the rest is padding), NOP is one byte,
  * every other option has a length byte that counts the type and itself, so
- * anything below 2 would loop or step backwards. */
+ * below 2 the walk would stand still or land on the length byte. */
 static enum pkt_error parse_ipv4_options(struct pkt *p, const uint8_t *opt,
 					 size_t len)
 {
@@ -122,6 +124,8 @@ static enum pkt_error parse_ipv4(struct pkt *p, size_t buflen,
 	if (ihl < IPV4_MIN_HDRLEN || ihl > buflen)
 		return PKT_ERR_IPV4_IHL;
 	p->ip_len = pkt_get16(h + 2);
+	if (p->ip_len == 0 && (flags & PKT_PARSE_TRUNCATED_COPY))
+		p->ip_len = PKT_IP_LEN_BIG;
 	if (p->ip_len < ihl)
 		return PKT_ERR_IPV4_TOTLEN;
 	if (p->ip_len > buflen && !(flags & PKT_PARSE_TRUNCATED_COPY))
@@ -293,6 +297,8 @@ static enum pkt_error parse_ipv6(struct pkt *p, size_t buflen,
 	memcpy(p->daddr.b, h + 24, 16);
 
 	p->ip_len = IPV6_HDRLEN + (uint32_t)pkt_get16(h + 4);
+	if (p->ip_len == IPV6_HDRLEN && (flags & PKT_PARSE_TRUNCATED_COPY))
+		p->ip_len = PKT_IP_LEN_BIG;
 	if (p->ip_len > buflen && !(flags & PKT_PARSE_TRUNCATED_COPY))
 		return PKT_ERR_IPV6_PAYLOAD_LEN;
 	if (p->ip_len < buflen)

@@ -718,11 +718,36 @@ lab_echo_server()
 	local ns=$1 proto=$2 addr=$3 port=$4 fam=4 listen
 	lab__is_v6 "$addr" && fam=6
 	if [ "$proto" = tcp ]; then
-		listen="TCP$fam-LISTEN:$port,$(lab__socat_bind "$addr"),reuseaddr,fork"
+		# Not socat's PIPE: one process that writes into a pipe it alone
+		# reads deadlocks once the pipe is full (64 KiB) while the peer's
+		# window is closed, which a slower path makes likely. Each
+		# connection here reads and writes its own socket in a thread.
+		lab_bg "$ns" python3 -c '
+import socket, sys, threading
+def serve(conn):
+    with conn:
+        conn.settimeout(10)
+        try:
+            while True:
+                data = conn.recv(65536)
+                if not data:
+                    break
+                conn.sendall(data)
+        except OSError:
+            pass
+fam = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
+srv = socket.socket(fam, socket.SOCK_STREAM)
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind((sys.argv[1], int(sys.argv[2])))
+srv.listen(64)
+while True:
+    c, _ = srv.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+' "$addr" "$port"
 	else
 		listen="UDP$fam-RECVFROM:$port,$(lab__socat_bind "$addr"),fork"
+		lab_bg "$ns" socat -T 5 "$listen" PIPE
 	fi
-	lab_bg "$ns" socat -T 5 "$listen" PIPE
 	lab_wait_listen "$ns" "$proto" "$port"
 }
 

@@ -341,6 +341,42 @@ static void test_truncated_copy(void)
 	CU_ASSERT_EQUAL(csum_l4_verify(&p), 0);
 }
 
+/* BIG TCP: a GSO packet over 64 KiB has 0 in its length field and comes as
+ * a truncated copy; it parses as such. A zero length in a complete copy is
+ * still malformed. */
+static void test_big_gso_length_zero(void)
+{
+	struct pb b;
+	struct pkt p;
+
+	pb_init(&b);
+	pb_ipv4(&b, IPPROTO_TCP, NULL, 0);
+	pb_tcp(&b, 40000, 443, 1, 2, 0x10, 1000, NULL, 0);
+	pb_pattern(&b, 200, 3);
+	pb_finish(&b);
+	pb_put16(&b, 2, 0);
+	CU_ASSERT_EQUAL(pb_parse(&p, &b, b.len, 0), PKT_ERR_IPV4_TOTLEN);
+	CU_ASSERT_EQUAL_FATAL(pb_parse(&p, &b, b.len, PKT_PARSE_TRUNCATED_COPY), PKT_OK);
+	CU_ASSERT_EQUAL(p.ip_len, PKT_IP_LEN_BIG);
+	CU_ASSERT_EQUAL(p.len, b.len);
+	CU_ASSERT_EQUAL(p.dport, 443);
+	CU_ASSERT_EQUAL(p.payload_len, 200);
+	CU_ASSERT_EQUAL(csum_l4_verify(&p), -ENODATA);
+
+	pb_init(&b);
+	pb_ipv6(&b, IPPROTO_TCP);
+	pb_tcp(&b, 40000, 443, 1, 2, 0x10, 1000, NULL, 0);
+	pb_pattern(&b, 100, 3);
+	pb_finish(&b);
+	pb_put16(&b, 4, 0);
+	/* Complete copy: the header says 40 bytes, so the TCP header is cut off. */
+	CU_ASSERT_EQUAL(pb_parse(&p, &b, b.len, 0), PKT_ERR_TCP_TRUNCATED);
+	CU_ASSERT_EQUAL_FATAL(pb_parse(&p, &b, b.len, PKT_PARSE_TRUNCATED_COPY), PKT_OK);
+	CU_ASSERT_EQUAL(p.ip_len, PKT_IP_LEN_BIG);
+	CU_ASSERT_EQUAL(p.payload_len, 100);
+	CU_ASSERT_EQUAL(csum_l4_verify(&p), -ENODATA);
+}
+
 static void test_ipv4_first_fragment(void)
 {
 	struct pb b;
@@ -579,6 +615,7 @@ static const struct unit_test ipv4_tests[] = {
 	{ "other protocols are opaque", test_ipv4_other },
 	{ "link padding is trimmed", test_padding_trimmed },
 	{ "truncated copy", test_truncated_copy },
+	{ "big GSO packet with length 0", test_big_gso_length_zero },
 	{ "first fragment", test_ipv4_first_fragment },
 	{ "later fragments", test_ipv4_later_fragments },
 	{ NULL, NULL }
