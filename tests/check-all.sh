@@ -48,6 +48,19 @@ count_results() {
 	total_skip=$((total_skip + ${skip:-0}))
 }
 
+# Prints the CUnit run summary of every unit test program that ran in DIR,
+# so that the output shows how many tests and asserts each one ran.
+show_cunit_summaries() {
+	local dir=$1 log
+	for log in "$dir"/tests/unit/*/test-*.log; do
+		[ -f "$log" ] || continue
+		printf '%-36s %s\n' "${log#"$dir"/}" \
+			"$(awk '$1 == "tests" { t = "tests: " $3 " ran, " $4 " passed, " $5 " failed" }
+				$1 == "asserts" { a = "asserts: " $3 " ran, " $5 " failed" }
+				END { print t "; " a }' "$log")"
+	done
+}
+
 # Runs a make target; on failure prints the logs of the failed tests.
 run_tests() {
 	local dir=$1 target=$2 status=0
@@ -56,29 +69,50 @@ run_tests() {
 		count_results "$dir/test-suite.log"
 		[ $status -eq 0 ] || cat "$dir/test-suite.log"
 	fi
+	[ "$target" = check ] && show_cunit_summaries "$dir"
 	return $status
+}
+
+phase() {
+	echo
+	echo "== $* (at ${SECONDS}s)"
 }
 
 install_packages
 
 cd "$top"
-echo "== bootstrapping"
+phase "bootstrapping"
 autoreconf -fi
 
 failed=0
-echo "== gcc build (warnings are errors)"
+phase "gcc build (warnings are errors)"
 mkdir -p build/gcc
 (cd build/gcc && "$top/configure" -q CC=gcc --enable-werror)
 make -C build/gcc -j"$jobs"
 run_tests build/gcc check || failed=1
 
-echo "== clang build with AddressSanitizer and UndefinedBehaviorSanitizer"
+phase "clang build with AddressSanitizer and UndefinedBehaviorSanitizer"
 mkdir -p build/clang-san
 (cd build/clang-san && "$top/configure" -q CC=clang --enable-werror --enable-sanitizers)
 make -C build/clang-san -j"$jobs"
 run_tests build/clang-san check || failed=1
 
-echo "== namespace integration tests (real traffic through nfqfwd)"
+phase "fuzzing the packet parser for 30 s (libFuzzer with ASan and UBSan)"
+mkdir -p build/fuzz/corpus
+if clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude \
+	src/pkt/csum.c src/pkt/error.c src/pkt/parse_ip.c src/pkt/parse_l4.c \
+	tests/fuzz/fuzz-pkt-parse.c -o build/fuzz/fuzz-pkt-parse &&
+	build/fuzz/fuzz-pkt-parse -max_total_time=30 build/fuzz/corpus 2>build/fuzz/log; then
+	tail -1 build/fuzz/log
+	total_pass=$((total_pass + 1))
+else
+	tail -40 build/fuzz/log
+	echo "check-all: the packet parser fuzzer failed" >&2
+	total_fail=$((total_fail + 1))
+	failed=1
+fi
+
+phase "namespace integration tests (real traffic through nfqfwd)"
 rm -f build/gcc/test-suite.log
 run_tests build/gcc check-netns || failed=1
 netns_skipped=$(sed -n 's/^# SKIP: *//p' build/gcc/test-suite.log 2>/dev/null | head -1)
@@ -87,13 +121,16 @@ if [ "${netns_skipped:-0}" != 0 ]; then
 	failed=1
 fi
 
-echo "== make distcheck"
+phase "make distcheck"
 make -C build/gcc -j"$jobs" distcheck || failed=1
 
 echo
-echo "total: $total_pass passed, $total_fail failed, $total_skip skipped"
 if [ $failed -ne 0 ] || [ $total_fail -ne 0 ]; then
-	echo "check-all: FAILED" >&2
-	exit 1
+	echo "check-all: FAILED after ${SECONDS}s" >&2
+	status=1
+else
+	echo "check-all: everything passed in ${SECONDS}s"
+	status=0
 fi
-echo "check-all: all tests passed"
+echo "total: $total_pass passed, $total_fail failed, $total_skip skipped"
+exit $status

@@ -18,9 +18,15 @@ packages=(
 	nftables iptables iproute2 iputils-ping procps socat curl iperf3 python3
 )
 
+if [ -t 1 ]; then
+	bold=$'\033[1m' plain=$'\033[0m'
+else
+	bold= plain=
+fi
+
 say()
 {
-	printf '\n\033[1m== %s\033[0m\n' "$*"
+	printf '\n%s== %s%s\n' "$bold" "$*" "$plain"
 }
 
 explain()
@@ -103,7 +109,10 @@ if [ -e "$socket" ]; then
 	conf="$LAB_TMP/nfqfw.conf"
 	explain "(the shipped socket path is in use here, so the demo uses $socket)"
 fi
-mkdir -p "$(dirname "$socket")"
+if [ ! -d "$(dirname "$socket")" ]; then
+	mkdir -p "$(dirname "$socket")"
+	lab_at_exit "rmdir '$(dirname "$socket")' 2>/dev/null"
+fi
 LAB_SOCK=$socket
 table=$(sed -n 's/^[[:space:]]*table[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' "$conf")
 show "$builddir/nfqfwd" -t -c "$conf"
@@ -155,12 +164,26 @@ demo_iperf()
 
 mkdir -p "$LAB_TMP/www"
 head -c 5000000 /dev/urandom >"$LAB_TMP/www/demo.bin"
-lab_bg "$LAB_S" python3 -m http.server 8080 --bind "$LAB_S4" --directory "$LAB_TMP/www" \
-	>"$LAB_TMP/http4.log" 2>&1
-lab_wait_listen "$LAB_S" tcp 8080
-lab_bg "$LAB_S" python3 -m http.server 8081 --bind "$LAB_S6" --directory "$LAB_TMP/www" \
-	>"$LAB_TMP/http6.log" 2>&1
-lab_wait_listen "$LAB_S" tcp 8081
+# demo_http_server ADDR PORT: python's http.server serving $LAB_TMP/www on
+# the server, without the reverse DNS lookup `python3 -m http.server` makes at
+# start (there is no DNS in the lab; the lookup would only time out).
+demo_http_server()
+{
+	lab_bg "$LAB_S" python3 -c '
+import functools, http.server, socket, socketserver, sys
+addr, port, root = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+class Server(http.server.ThreadingHTTPServer):
+    address_family = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    def server_bind(self):
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = addr, port
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=root)
+Server((addr, port), handler).serve_forever()
+' "$1" "$2" "$LAB_TMP/www" >"$LAB_TMP/http-$2.log" 2>&1
+	lab_wait_listen "$LAB_S" tcp "$2"
+}
+demo_http_server "$LAB_S4" 8080
+demo_http_server "$LAB_S6" 8081
 
 run_step "ping $LAB_S4 from the client" demo_ping "$LAB_S4"
 run_step "ping $LAB_S6 from the client" demo_ping "$LAB_S6"
@@ -173,7 +196,10 @@ explain "Every chain sends packets to the queue; packets already handled carry" 
 	"the pass mark and skip the later chains. (On a kernel without the native" \
 	"queue expression the rules use the xtables NFQUEUE target, and nft warns" \
 	"that the table is managed by iptables-nft: that is expected.)"
-show lab_g nft list table inet "$table"
+# nft's warnings go to stderr: keep the one that says something, in front.
+lab_g nft list table inet "$table" >"$LAB_TMP/nft.out" 2>"$LAB_TMP/nft.err" || ok=false
+grep -v "libxtables: unhandled NFPROTO" "$LAB_TMP/nft.err" | sed 's/^/    /' || true
+sed 's/^/    /' "$LAB_TMP/nft.out"
 
 say "7. The kernel's view of the queues: /proc/net/netfilter/nfnetlink_queue"
 explain "queue, peer port id, packets waiting, copy mode, copy range, dropped" \

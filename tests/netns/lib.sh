@@ -49,6 +49,7 @@ LAB_DAEMON_RUNS=0
 LAB_DAEMON_STATUS=
 LAB_TMP=
 LAB_SOCK=
+LAB_AT_EXIT=()
 
 LAB_NAME=$(basename "$0" .sh)
 
@@ -261,6 +262,9 @@ lab__cleanup()
 	for ns in "${LAB_NAMESPACES[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
+	for pid in "${LAB_AT_EXIT[@]}"; do
+		eval "$pid"
+	done
 	if [ "$status" -ne 0 ] && [ "$status" -ne 77 ]; then
 		lab__dump_logs
 	fi
@@ -274,6 +278,13 @@ lab__cleanup()
 	*) status=1 ;;
 	esac
 	exit "$status"
+}
+
+# lab_at_exit 'COMMAND': run by the cleanup once our processes and
+# namespaces are gone (for things outside the lab, like a directory we made).
+lab_at_exit()
+{
+	LAB_AT_EXIT+=("$1")
 }
 
 lab__dump_logs()
