@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Connection tracking: a table of connections shared by every worker, each
+ * connection known by its two tuples (original and reply direction), each
+ * packet given a state (NEW, ESTABLISHED, RELATED, INVALID) and a direction.
+ * Per-protocol knowledge lives behind struct ct_l4proto, as the kernel's
+ * nf_conntrack_l4proto does. Lookups are lock-free (RCU); writers lock one
+ * bucket; nothing on the per-packet path scans the table. */
+#ifndef NFQFW_CT_H
+#define NFQFW_CT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <pthread.h>
+
+#include "nfqfw/ct_tcp.h"
+#include "nfqfw/pkt.h"
+
+enum ct_dir {
+	CT_DIR_ORIGINAL = 0,
+	CT_DIR_REPLY = 1,
+	CT_DIR_COUNT = 2,
+};
+
+/* What the packet is to its connection (the kernel's ctinfo). */
+enum ct_info {
+	CT_INFO_NEW,
+	CT_INFO_ESTABLISHED,
+	CT_INFO_RELATED,
+	CT_INFO_INVALID,
+	CT_INFO_UNTRACKED,     /* not trackable at all (e.g. later fragments) */
+	CT_INFO_COUNT
+};
+
+const char *ct_info_name(enum ct_info info);
+
+/* Addresses, ports and protocol of one direction. For ICMP/ICMPv6 queries
+ * sport is the identifier and dport is type << 8 | code (the reply tuple has
+ * the reply type). For protocols without ports both are 0. Padding is zero,
+ * so a tuple can be hashed and compared as bytes. */
+struct ct_tuple {
+	union pkt_addr src, dst;
+	uint16_t sport, dport;
+	uint8_t  family;       /* 4 or 6 */
+	uint8_t  l4proto;
+	uint8_t  pad[2];
+};
+
+bool ct_tuple_equal(const struct ct_tuple *a, const struct ct_tuple *b);
+
+/* Status bits of an entry. */
+enum {
+	CT_S_CONFIRMED  = 1u << 0,  /* its first packet was accepted */
+	CT_S_SEEN_REPLY = 1u << 1,  /* a packet went the reply way */
+	CT_S_ASSURED    = 1u << 2,  /* worth keeping: not early-dropped */
+	CT_S_DYING      = 1u << 3,  /* unlinked, freed after a grace period */
+	CT_S_RELATED    = 1u << 4,  /* created from an expectation */
+};
+
+/* Why a packet is INVALID: which check failed, with the numbers. */
+struct ct_reason {
+	char text[160];
+};
+
+/* The tunable parts, from the configuration's conntrack section. All
+ * timeouts in seconds. Defaults: see ct_settings_defaults(). */
+struct ct_settings {
+	uint32_t max_entries;
+	uint32_t tcp_timeout[CT_TCP_STATE_COUNT];
+	uint32_t tcp_timeout_max_retrans;   /* after tcp_max_retrans retransmissions */
+	uint32_t tcp_timeout_unacknowledged;
+	uint32_t udp_timeout;               /* unreplied */
+	uint32_t udp_timeout_stream;        /* replied both ways */
+	uint32_t icmp_timeout;
+	uint32_t generic_timeout;
+	uint32_t unconfirmed_timeout;       /* entry whose first packet has no final verdict yet */
+	bool tcp_loose;                     /* pick up connections mid-stream */
+	bool tcp_be_liberal;                /* only RSTs outside the window are invalid */
+	uint32_t tcp_max_retrans;
+};
+
+void ct_settings_defaults(struct ct_settings *s);
+
+struct ct_entry;
+
+/* One per protocol. Called with the entry's lock held where they touch its
+ * state; they never allocate. */
+struct ct_l4proto {
+	const char *name;           /* "tcp", "udp", "icmp", "icmpv6", "unknown" */
+	uint8_t l4proto;            /* IPPROTO_*, 0 for the generic tracker */
+	/* Fills tuple->sport/dport from the packet. False: not trackable. */
+	bool (*pkt_to_tuple)(const struct pkt *p, struct ct_tuple *tuple);
+	/* Fills the l4 part of the inverse of ORIG into INV (addresses are
+	 * done by the core). False: no inverse (e.g. ICMP type without reply). */
+	bool (*invert_tuple)(struct ct_tuple *inv, const struct ct_tuple *orig);
+	/* First packet of a new connection: may refuse it (e.g. a TCP packet
+	 * that cannot open a connection), with the reason. */
+	bool (*new_conn)(struct ct_entry *ct, const struct pkt *p,
+			 const struct ct_settings *cfg, struct ct_reason *why);
+	/* Every packet of a known connection (the first one too, after
+	 * new_conn). Updates the state and returns the new timeout in seconds,
+	 * or -1 for INVALID (with the reason; the state is left unchanged) or
+	 * -2 when the packet opens a new connection over a closing one (TCP
+	 * SYN in TIME_WAIT/CLOSE): the core then replaces the entry. */
+	int (*packet)(struct ct_entry *ct, const struct pkt *p, enum ct_dir dir,
+		      const struct ct_settings *cfg, struct ct_reason *why);
+	/* The protocol's part of a conntrack -L line ("ESTABLISHED" for TCP,
+	 * nothing for UDP): writes at most SIZE bytes, returns the length. */
+	int (*print_state)(const struct ct_entry *ct, char *buf, size_t size);
+	/* True if the entry may be dropped early when the table is full. */
+	bool (*can_early_drop)(const struct ct_entry *ct);
+};
+
+/* The trackers (src/ct/proto/*.c); ct_l4proto_find() never returns NULL
+ * (unknown protocols get the generic tracker). */
+extern const struct ct_l4proto ct_l4proto_tcp, ct_l4proto_udp,
+	ct_l4proto_icmp, ct_l4proto_icmpv6, ct_l4proto_generic;
+const struct ct_l4proto *ct_l4proto_find(uint8_t family, uint8_t l4proto);
+
+struct ct_entry {
+	struct ct_entry *next[CT_DIR_COUNT];  /* bucket chains (RCU), one per tuple */
+	struct ct_tuple tuple[CT_DIR_COUNT];
+	const struct ct_l4proto *l4;
+	_Atomic uint32_t status;               /* CT_S_* */
+	_Atomic uint64_t expires_ns;           /* CLOCK_MONOTONIC */
+	uint32_t id;                           /* shown by listings */
+	_Atomic uint32_t mark;
+	pthread_spinlock_t lock;               /* guards proto */
+	union {
+		struct ct_tcp_state tcp;
+		struct { bool replied_both; } udp;
+	} proto;
+	_Atomic uint64_t packets[CT_DIR_COUNT], bytes[CT_DIR_COUNT];
+	/* the core's own bookkeeping (RCU free, refs) */
+	void *priv;
+};
+
+/* The result of ct_process() for one packet. */
+struct ct_result {
+	struct ct_entry *ct;       /* NULL when untracked or refused */
+	enum ct_dir dir;
+	enum ct_info info;
+	bool created;              /* this packet created ct (unconfirmed) */
+	struct ct_reason reason;   /* set when info == CT_INFO_INVALID */
+};
+
+/* conntrack -S figures. */
+struct ct_stats {
+	uint64_t found, invalid, insert, insert_failed, drop, early_drop,
+		 searched, expired, count, max;
+	size_t entry_size;         /* bytes per entry */
+};
+
+struct ct_table;
+
+struct ct_table *ct_table_create(const struct ct_settings *settings);
+void ct_table_destroy(struct ct_table *t);
+
+/* Threads that call ct_process() or iterate must be registered RCU readers.
+ * Every packet: ct_process() inside ct_read_lock()/ct_read_unlock(). */
+void ct_thread_register(void);
+void ct_thread_unregister(void);
+void ct_read_lock(void);
+void ct_read_unlock(void);
+
+/* Looks up (or creates, unconfirmed) the packet's connection and runs its
+ * tracker. NOW_NS: CLOCK_MONOTONIC (one reading per burst is enough). */
+void ct_process(struct ct_table *t, const struct pkt *p, uint64_t now_ns,
+		struct ct_result *res);
+/* The packet that created CT was accepted: the entry becomes permanent. */
+void ct_confirm(struct ct_table *t, struct ct_entry *ct, uint64_t now_ns);
+/* The packet that created CT was dropped: it leaves no entry. */
+void ct_abort(struct ct_table *t, struct ct_entry *ct);
+
+/* Incremental expiry: looks at up to BUDGET buckets from where it stopped
+ * last time, removes expired entries, returns how many. Called from a timer,
+ * never per packet. */
+unsigned int ct_gc_step(struct ct_table *t, uint64_t now_ns, unsigned int budget);
+
+void ct_table_stats(const struct ct_table *t, struct ct_stats *out);
+
+/* Iteration for listings (inside ct_read_lock): stops when CB returns
+ * non-zero, and returns that value. Confirmed entries only. */
+int ct_table_foreach(struct ct_table *t, int (*cb)(const struct ct_entry *ct, void *arg),
+		     void *arg);
+/* Removes every entry for which MATCH returns true (NULL: all). Returns how many. */
+unsigned int ct_table_remove_if(struct ct_table *t,
+				bool (*match)(const struct ct_entry *ct, void *arg),
+				void *arg);
+
+/* Seconds left before the entry expires (0 if past). */
+uint32_t ct_entry_timeout_left(const struct ct_entry *ct, uint64_t now_ns);
+
+#endif
