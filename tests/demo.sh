@@ -21,7 +21,7 @@ packages=(
 if [ -t 1 ]; then
 	bold=$'\033[1m' plain=$'\033[0m'
 else
-	bold= plain=
+	bold='' plain=''
 fi
 
 say()
@@ -61,16 +61,25 @@ install_packages()
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 
+# The build's output goes to a log that is shown only if something fails.
 build()
 {
-	if [ ! -x "$top/configure" ]; then
-		(cd "$top" && autoreconf -fi)
-	fi
+	local log="$builddir/demo-build.log"
 	mkdir -p "$builddir"
-	if [ ! -f "$builddir/Makefile" ]; then
-		(cd "$builddir" && "$top/configure" -q)
+	: >"$log"
+	if ! {
+		if [ ! -x "$top/configure" ]; then
+			echo "autoreconf -fi" && (cd "$top" && autoreconf -fi)
+		fi &&
+		if [ ! -f "$builddir/Makefile" ]; then
+			echo "configure" && (cd "$builddir" && "$top/configure" -q)
+		fi &&
+		echo "make" && make -C "$builddir" -j"$jobs"
+	} >>"$log" 2>&1; then
+		tail -n 40 "$log" >&2
+		echo "demo: the build failed; the whole log is $log" >&2
+		exit 1
 	fi
-	make -C "$builddir" -s -j"$jobs"
 }
 
 say "1. Packages"
@@ -115,8 +124,9 @@ if [ ! -d "$(dirname "$socket")" ]; then
 fi
 LAB_SOCK=$socket
 table=$(sed -n 's/^[[:space:]]*table[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' "$conf")
+echo "\$ nfqfwd -t -c $conf"
 show "$builddir/nfqfwd" -t -c "$conf"
-echo "    ip netns exec $LAB_G nfqfwd -f -c $conf"
+echo "\$ ip netns exec $LAB_G nfqfwd -f -c $conf &"
 if ! lab_start_daemon "$conf"; then
 	echo "demo: nfqfwd did not start; its log:" >&2
 	cat "$LAB_DAEMON_LOG" >&2
@@ -207,9 +217,11 @@ explain "queue, peer port id, packets waiting, copy mode, copy range, dropped" \
 show lab_g cat /proc/net/netfilter/nfnetlink_queue
 
 say "8. nfqfwctl status"
+echo "\$ nfqfwctl -s $socket status"
 show lab_ctl status
 
 say "9. nfqfwctl stats"
+echo "\$ nfqfwctl -s $socket stats"
 show lab_ctl stats
 
 # Connection tracking is being built; once nfqfwctl has a command for it,

@@ -11,6 +11,9 @@
 #
 # The extra client addresses give flows that the kernel's NFQUEUE balancing
 # (a hash of the addresses, not of the ports) spreads over different queues.
+#
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # the variables set here are read by the tests
 
 # ---------------------------------------------------------------------------
 # Run state
@@ -241,7 +244,7 @@ lab__on_error()
 
 lab__cleanup()
 {
-	local status=$? ns pid
+	local status=$? ns pid cmd
 
 	set +e
 	trap - ERR
@@ -262,8 +265,8 @@ lab__cleanup()
 	for ns in "${LAB_NAMESPACES[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
-	for pid in "${LAB_AT_EXIT[@]}"; do
-		eval "$pid"
+	for cmd in "${LAB_AT_EXIT[@]}"; do
+		eval "$cmd"
 	done
 	if [ "$status" -ne 0 ] && [ "$status" -ne 77 ]; then
 		lab__dump_logs
@@ -302,7 +305,8 @@ lab__alive()
 {
 	local state
 	kill -0 "$1" 2>/dev/null || return 1
-	state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
+	# The state follows the command name, which is in parentheses.
+	state=$(sed 's/.*) //; s/ .*//' "/proc/$1/stat" 2>/dev/null) || return 1
 	[ "$state" != Z ]
 }
 

@@ -42,7 +42,7 @@ for ((i = 0; i < 50; i++)); do
 	[ "$(lab_queue_field 0 waiting)" = 0 ] && break
 	sleep 0.1
 done
-lab_check_eq "every packet that was queued got a verdict" "$(lab_queue_field 0 waiting)" 0
+lab_check_eq "every packet that was queued got a verdict" 0 "$(lab_queue_field 0 waiting)"
 lab_check_ge "nfqfwctl stats counts the overrun (enobufs)" "$(lab_stat 0 enobufs)" 1
 lab_check_ge "nfqfwctl stats shows the kernel's user_dropped" \
 	"$(lab_stat 0 kernel.user_dropped)" "$dropped_after"
