@@ -26,6 +26,8 @@ enum ctl_exit {
 	CTL_EXIT_PERMISSION = 4,    /* client side: socket not accessible */
 };
 
+struct ct_table;
+
 struct ctl_worker_info {
 	uint16_t queue;
 	const struct queue_stats *stats;
@@ -44,6 +46,7 @@ struct ctl_context {
 	unsigned int nworkers;
 	const struct ctl_worker_info *workers;
 	const char *proc_queue_path;    /* /proc/net/netfilter/nfnetlink_queue */
+	struct ct_table *ct;            /* the connection table, NULL if none */
 };
 
 struct ctl_server;

@@ -133,5 +133,11 @@ int ctl_handle_request(const struct ctl_context *ctx, const char *line,
 int ctl_cmd_help(struct ctl_call *call);
 int ctl_cmd_status(struct ctl_call *call);
 int ctl_cmd_stats(struct ctl_call *call);
+int ctl_cmd_conntrack(struct ctl_call *call);
+
+struct ct_entry;
+/* One conntrack -L line for CT (no newline); returns the length. */
+int ctl_ct_format_line(const struct ct_entry *ct, uint64_t now_ns,
+		       char *buf, size_t size);
 
 #endif
