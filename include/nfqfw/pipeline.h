@@ -20,8 +20,7 @@ struct pipeline {
 void pipeline_init(struct pipeline *pl, const struct nfqfw_conf *conf);
 void pipeline_apply_reload(struct pipeline *pl, const struct nfqfw_conf *conf);
 
-/* queue_decide_fn: decides one packet. */
-void pipeline_decide(void *ctx, const struct queue_packet *qp,
-		     struct queue_verdict *vd, struct queue_stats *stats);
+/* What the queue workers call (ctx: struct pipeline). */
+extern const struct queue_handler pipeline_handler;
 
 #endif

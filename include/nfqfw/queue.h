@@ -27,6 +27,7 @@ struct queue_packet {
 	uint32_t mark;
 	uint32_t indev, outdev;   /* ifindex, 0 if none */
 	uint32_t skb_info;        /* NFQA_SKB_* flags */
+	uint64_t now_ns;          /* CLOCK_MONOTONIC when its burst arrived */
 };
 
 /* What to do with it. */
@@ -89,9 +90,19 @@ void queue_socket_close(struct queue_socket *qs);
 struct nlmsghdr;
 int queue_packet_from_nlmsg(const struct nlmsghdr *nlh, struct queue_packet *pkt);
 
-/* Decides a packet's verdict; the pipeline of stages behind the queues. */
-typedef void (*queue_decide_fn)(void *ctx, const struct queue_packet *pkt,
-				struct queue_verdict *vd, struct queue_stats *stats);
+/* The pipeline of stages behind the queues, as the workers see it. All
+ * but decide may be NULL. */
+struct queue_handler {
+	/* In the worker thread, before its first packet and after its last. */
+	void (*thread_start)(void *ctx);
+	void (*thread_stop)(void *ctx);
+	/* Around every burst of packets (e.g. an RCU read-side section). */
+	void (*burst_begin)(void *ctx);
+	void (*burst_end)(void *ctx);
+	/* Decides one packet's verdict. */
+	void (*decide)(void *ctx, const struct queue_packet *pkt,
+		       struct queue_verdict *vd, struct queue_stats *stats);
+};
 
 enum queue_worker_state {
 	QUEUE_WORKER_RUN,
@@ -106,8 +117,8 @@ struct queue_worker {
 	struct queue_verdicts verdicts;
 	struct queue_stats stats;
 	_Atomic int state;
-	queue_decide_fn decide;
-	void *decide_ctx;
+	const struct queue_handler *handler;
+	void *handler_ctx;
 	const char *proc_queue_path;
 	/* receive burst */
 	unsigned int burst;
@@ -119,8 +130,8 @@ struct queue_worker {
 
 /* Opens and binds the queue, then starts the thread. */
 int queue_worker_start(struct queue_worker *w, uint16_t queue,
-		       const struct conf_queue *cfg, queue_decide_fn decide,
-		       void *decide_ctx);
+		       const struct conf_queue *cfg,
+		       const struct queue_handler *handler, void *handler_ctx);
 void queue_worker_set_state(struct queue_worker *w, enum queue_worker_state st);
 /* Waits for the thread to end (after a DRAIN or STOP request). */
 void queue_worker_join(struct queue_worker *w);

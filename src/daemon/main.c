@@ -153,7 +153,7 @@ static int workers_start(struct daemon *d)
 	for (unsigned int i = 0; i < q->count; i++) {
 		uint16_t num = (uint16_t)(q->first + i);
 
-		err = queue_worker_start(&d->workers[i], num, q, pipeline_decide,
+		err = queue_worker_start(&d->workers[i], num, q, &pipeline_handler,
 					 &d->pipeline);
 		if (err < 0)
 			return err;

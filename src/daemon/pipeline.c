@@ -47,8 +47,8 @@ static void pipeline_malformed(struct pipeline *pl, const struct queue_packet *q
 	vd->verdict = verdict;
 }
 
-void pipeline_decide(void *ctx, const struct queue_packet *qp,
-		     struct queue_verdict *vd, struct queue_stats *stats)
+static void pipeline_decide(void *ctx, const struct queue_packet *qp,
+			    struct queue_verdict *vd, struct queue_stats *stats)
 {
 	struct pipeline *pl = ctx;
 	unsigned int flags = qp->wire_len > qp->len ? PKT_PARSE_TRUNCATED_COPY : 0;
@@ -67,3 +67,7 @@ void pipeline_decide(void *ctx, const struct queue_packet *qp,
 		vd->mark = qp->mark | pl->pass_mark;
 	}
 }
+
+const struct queue_handler pipeline_handler = {
+	.decide = pipeline_decide,
+};

@@ -47,7 +47,8 @@ static void worker_count_verdict(struct queue_stats *st, const struct queue_verd
 		stat_inc(&st->dropped);
 }
 
-static void worker_handle_packet(struct queue_worker *w, const struct nlmsghdr *nlh)
+static void worker_handle_packet(struct queue_worker *w, const struct nlmsghdr *nlh,
+				 uint64_t now_ns)
 {
 	struct queue_packet pkt;
 	struct queue_verdict vd = { .verdict = NF_DROP };
@@ -58,6 +59,7 @@ static void worker_handle_packet(struct queue_worker *w, const struct nlmsghdr *
 		stat_inc(&w->stats.recv_errors);
 		return;
 	}
+	pkt.now_ns = now_ns;
 	stat_inc(&w->stats.received);
 	stat_add(&w->stats.bytes, pkt.wire_len);
 	if (pkt.hook < STATS_HOOK_COUNT)
@@ -68,14 +70,15 @@ static void worker_handle_packet(struct queue_worker *w, const struct nlmsghdr *
 		stat_inc(&w->stats.csum_not_ready);
 	if (pkt.wire_len > pkt.len)
 		stat_inc(&w->stats.truncated_copies);
-	w->decide(w->decide_ctx, &pkt, &vd, &w->stats);
+	w->handler->decide(w->handler_ctx, &pkt, &vd, &w->stats);
 	worker_count_verdict(&w->stats, &vd);
 	queue_verdicts_add(&w->verdicts, pkt.id, &vd);
 }
 
 /* Walks every netlink message in one datagram: packets, and the error
  * reports the kernel sends for verdicts it refused. */
-static void worker_handle_datagram(struct queue_worker *w, const void *buf, size_t len)
+static void worker_handle_datagram(struct queue_worker *w, const void *buf, size_t len,
+				   uint64_t now_ns)
 {
 	const struct nlmsghdr *nlh = buf;
 	int remaining = (int)len;
@@ -93,7 +96,7 @@ static void worker_handle_datagram(struct queue_worker *w, const void *buf, size
 						    w->sock.queue, strerror(-e->error));
 			}
 		} else if (type == NFQNL_MSG_PACKET) {
-			worker_handle_packet(w, nlh);
+			worker_handle_packet(w, nlh, now_ns);
 		}
 		nlh = mnl_nlmsg_next(nlh, &remaining);
 	}
@@ -150,10 +153,26 @@ static bool worker_drained(struct queue_worker *w, uint64_t started_ns)
 	return ks.waiting == 0;
 }
 
+static void worker_handle_burst(struct queue_worker *w, int n)
+{
+	uint64_t now_ns = log_now_ns();
+
+	if (w->handler->burst_begin)
+		w->handler->burst_begin(w->handler_ctx);
+	for (int i = 0; i < n; i++)
+		worker_handle_datagram(w, w->iov[i].iov_base, w->msgs[i].msg_len, now_ns);
+	if (w->handler->burst_end)
+		w->handler->burst_end(w->handler_ctx);
+	queue_verdicts_flush(&w->verdicts);
+}
+
 static void *worker_main(void *arg)
 {
 	struct queue_worker *w = arg;
 	uint64_t drain_started = 0;
+
+	if (w->handler->thread_start)
+		w->handler->thread_start(w->handler_ctx);
 
 	for (;;) {
 		int state = atomic_load_explicit(&w->state, memory_order_acquire);
@@ -176,10 +195,10 @@ static void *worker_main(void *arg)
 			worker_note_receive_error(w, n);
 			continue;
 		}
-		for (int i = 0; i < n; i++)
-			worker_handle_datagram(w, w->iov[i].iov_base, w->msgs[i].msg_len);
-		queue_verdicts_flush(&w->verdicts);
+		worker_handle_burst(w, n);
 	}
+	if (w->handler->thread_stop)
+		w->handler->thread_stop(w->handler_ctx);
 	return NULL;
 }
 
@@ -207,14 +226,14 @@ static void worker_free(struct queue_worker *w)
 }
 
 int queue_worker_start(struct queue_worker *w, uint16_t queue,
-		       const struct conf_queue *cfg, queue_decide_fn decide,
-		       void *decide_ctx)
+		       const struct conf_queue *cfg,
+		       const struct queue_handler *handler, void *handler_ctx)
 {
 	int err;
 
 	memset(w, 0, sizeof(*w));
-	w->decide = decide;
-	w->decide_ctx = decide_ctx;
+	w->handler = handler;
+	w->handler_ctx = handler_ctx;
 	w->proc_queue_path = QUEUE_PROC_PATH;
 	atomic_init(&w->state, QUEUE_WORKER_RUN);
 	err = worker_alloc(w);
