@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "nfqfw/ct.h"
+
 #define CONF_DEFAULT_PATH "/etc/nfqfw/nfqfw.conf"
 #define CONF_DEFAULT_SOCKET "/run/nfqfw/nfqfw.sock"
 
@@ -42,6 +44,11 @@ struct conf_control {
 	char group[64];             /* control.group, default "" (root's) */
 };
 
+struct conf_conntrack {
+	struct ct_settings ct;      /* timeouts, limits, TCP leniency */
+	enum conf_verdict invalid;  /* conntrack.invalid, default drop */
+};
+
 struct conf_log {
 	int level;                  /* log.level as syslog priority, default LOG_INFO */
 };
@@ -52,6 +59,7 @@ struct nfqfw_conf {
 	struct conf_packet packet;
 	struct conf_nftables nftables;
 	struct conf_control control;
+	struct conf_conntrack conntrack;
 	struct conf_log log;
 };
 

@@ -49,6 +49,17 @@ struct ct_tuple {
 
 bool ct_tuple_equal(const struct ct_tuple *a, const struct ct_tuple *b);
 
+struct ct_l4proto;
+
+/* The packet's tuple in the direction it travels, padding zeroed; L4 is
+ * ct_l4proto_find(p->family, p->l4proto). False: not trackable (e.g. a
+ * later fragment, which carries no transport header). */
+bool ct_tuple_from_pkt(const struct pkt *p, const struct ct_l4proto *l4,
+		       struct ct_tuple *t);
+/* The tuple of the answer to ORIG (addresses and ports swapped, ICMP
+ * request and reply types exchanged). False: ORIG has no answer. */
+bool ct_tuple_invert(struct ct_tuple *inv, const struct ct_tuple *orig);
+
 /* Status bits of an entry. */
 enum {
 	CT_S_CONFIRMED  = 1u << 0,  /* its first packet was accepted */
@@ -84,6 +95,22 @@ void ct_settings_defaults(struct ct_settings *s);
 
 struct ct_entry;
 
+/* What ct_l4proto.packet() returns when it is not a timeout (>= 0 seconds;
+ * 0 means the connection is over and the entry expires now, as the kernel
+ * kills a TCP entry whose only answer was a RST). The tracker reads
+ * CT_S_SEEN_REPLY as "an earlier reply packet was accepted": like the
+ * kernel, the core sets it after packet() accepted the first reply. When
+ * it refuses a packet, a tracker may shorten expires_ns itself (from
+ * last_ns), as the kernel's TCP tracker does when both ends send an
+ * out-of-window FIN or RST. */
+enum {
+	CT_PACKET_INVALID      = -1,  /* refused, reason given, state unchanged */
+	CT_PACKET_REOPEN       = -2,  /* new connection over a closing one */
+	CT_PACKET_KEEP_TIMEOUT = -3,  /* accepted; the timeout is not renewed
+				       * (the kernel's ignored packets and SYN
+				       * retransmissions; the reason says why) */
+};
+
 /* One per protocol. Called with the entry's lock held where they touch its
  * state; they never allocate. */
 struct ct_l4proto {
@@ -102,34 +129,46 @@ struct ct_l4proto {
 	 * new_conn). Updates the state and returns the new timeout in seconds,
 	 * or -1 for INVALID (with the reason; the state is left unchanged) or
 	 * -2 when the packet opens a new connection over a closing one (TCP
-	 * SYN in TIME_WAIT/CLOSE): the core then replaces the entry. */
+	 * SYN in TIME_WAIT/CLOSE): the core then replaces the entry; or -3
+	 * (see CT_PACKET_* above). */
 	int (*packet)(struct ct_entry *ct, const struct pkt *p, enum ct_dir dir,
 		      const struct ct_settings *cfg, struct ct_reason *why);
 	/* The protocol's part of a conntrack -L line ("ESTABLISHED" for TCP,
 	 * nothing for UDP): writes at most SIZE bytes, returns the length. */
 	int (*print_state)(const struct ct_entry *ct, char *buf, size_t size);
-	/* True if the entry may be dropped early when the table is full. */
+	/* True if the entry may be dropped early when the table is full even
+	 * though it is ASSURED (entries that are not may always be). NULL:
+	 * never. */
 	bool (*can_early_drop)(const struct ct_entry *ct);
 };
 
-/* The trackers (src/ct/proto/*.c); ct_l4proto_find() never returns NULL
- * (unknown protocols get the generic tracker). */
+/* The trackers (one file each in src/ct/proto/); ct_l4proto_find() never
+ * returns NULL (unknown protocols get the generic tracker). */
 extern const struct ct_l4proto ct_l4proto_tcp, ct_l4proto_udp,
 	ct_l4proto_icmp, ct_l4proto_icmpv6, ct_l4proto_generic;
 const struct ct_l4proto *ct_l4proto_find(uint8_t family, uint8_t l4proto);
 
 struct ct_entry {
-	struct ct_entry *next[CT_DIR_COUNT];  /* bucket chains (RCU), one per tuple */
+	/* Bucket chains (RCU), one per tuple: the next entry's address with,
+	 * in bit 0, which of ITS tuples put it in this chain (an entry may be
+	 * in one chain twice). Only the table code (src/ct/table.c) reads it. */
+	_Atomic uintptr_t next[CT_DIR_COUNT];
 	struct ct_tuple tuple[CT_DIR_COUNT];
 	const struct ct_l4proto *l4;
 	_Atomic uint32_t status;               /* CT_S_* */
 	_Atomic uint64_t expires_ns;           /* CLOCK_MONOTONIC */
 	uint32_t id;                           /* shown by listings */
 	_Atomic uint32_t mark;
-	pthread_spinlock_t lock;               /* guards proto */
+	pthread_spinlock_t lock;               /* guards proto and last_ns */
+	/* CLOCK_MONOTONIC of the packet being tracked: the core sets it before
+	 * it calls new_conn() or packet(), so that trackers can tell time. */
+	uint64_t last_ns;
 	union {
 		struct ct_tcp_state tcp;
-		struct { bool replied_both; } udp;
+		struct {
+			bool replied_both;     /* reached the stream state (ASSURED) */
+			uint64_t stream_ns;    /* replies after this make it a stream */
+		} udp;
 	} proto;
 	_Atomic uint64_t packets[CT_DIR_COUNT], bytes[CT_DIR_COUNT];
 	/* the core's own bookkeeping (RCU free, refs) */
@@ -145,10 +184,13 @@ struct ct_result {
 	struct ct_reason reason;   /* set when info == CT_INFO_INVALID */
 };
 
-/* conntrack -S figures. */
+/* conntrack -S figures. `searched` counts the chain entries a lookup
+ * passed over before its match (as older kernels did), `clash_resolve` the
+ * first packets that found their connection created by another worker in
+ * the meantime and were tracked on that one instead. */
 struct ct_stats {
 	uint64_t found, invalid, insert, insert_failed, drop, early_drop,
-		 searched, expired, count, max;
+		 searched, expired, count, max, clash_resolve;
 	size_t entry_size;         /* bytes per entry */
 };
 
@@ -157,8 +199,11 @@ struct ct_table;
 struct ct_table *ct_table_create(const struct ct_settings *settings);
 void ct_table_destroy(struct ct_table *t);
 
-/* Threads that call ct_process() or iterate must be registered RCU readers.
- * Every packet: ct_process() inside ct_read_lock()/ct_read_unlock(). */
+/* Threads that call any function below but create/destroy/stats must be
+ * registered RCU readers (liburcu's default flavour). Every packet:
+ * ct_process(), then ct_confirm() or ct_abort(), inside one
+ * ct_read_lock()/ct_read_unlock(): an entry pointer is valid only until the
+ * read lock is left. */
 void ct_thread_register(void);
 void ct_thread_unregister(void);
 void ct_read_lock(void);
@@ -168,10 +213,20 @@ void ct_read_unlock(void);
  * tracker. NOW_NS: CLOCK_MONOTONIC (one reading per burst is enough). */
 void ct_process(struct ct_table *t, const struct pkt *p, uint64_t now_ns,
 		struct ct_result *res);
-/* The packet that created CT was accepted: the entry becomes permanent. */
-void ct_confirm(struct ct_table *t, struct ct_entry *ct, uint64_t now_ns);
+/* The packet that created CT was accepted: the entry becomes permanent
+ * and gets its protocol's timeout. Returns 0, or -ENOENT if the entry was
+ * removed in the meantime (flushed, or expired: the kernel then drops the
+ * packet; counted as insert_failed). */
+int ct_confirm(struct ct_table *t, struct ct_entry *ct, uint64_t now_ns);
 /* The packet that created CT was dropped: it leaves no entry. */
 void ct_abort(struct ct_table *t, struct ct_entry *ct);
+
+/* The live entry one of whose tuples is TUPLE (expired ones count as
+ * gone), and in *DIR which one; NULL if none. Inside ct_read_lock. */
+struct ct_entry *ct_table_find(struct ct_table *t, const struct ct_tuple *tuple,
+			       uint64_t now_ns, enum ct_dir *dir);
+/* Removes CT now (conntrack -D). False if it was already gone. */
+bool ct_remove(struct ct_table *t, struct ct_entry *ct);
 
 /* Incremental expiry: looks at up to BUDGET buckets from where it stopped
  * last time, removes expired entries, returns how many. Called from a timer,
@@ -181,10 +236,14 @@ unsigned int ct_gc_step(struct ct_table *t, uint64_t now_ns, unsigned int budget
 void ct_table_stats(const struct ct_table *t, struct ct_stats *out);
 
 /* Iteration for listings (inside ct_read_lock): stops when CB returns
- * non-zero, and returns that value. Confirmed entries only. */
+ * non-zero, and returns that value. Confirmed entries only, each once; CB
+ * runs with the entry's lock held (so that print_state() reads a stable
+ * state) and must not call into the table. Entries that have expired but
+ * not yet been collected are included, with 0 seconds left. */
 int ct_table_foreach(struct ct_table *t, int (*cb)(const struct ct_entry *ct, void *arg),
 		     void *arg);
-/* Removes every entry for which MATCH returns true (NULL: all). Returns how many. */
+/* Removes every entry for which MATCH returns true (NULL: all), confirmed
+ * or not; MATCH runs with the entry's lock held. Returns how many. */
 unsigned int ct_table_remove_if(struct ct_table *t,
 				bool (*match)(const struct ct_entry *ct, void *arg),
 				void *arg);

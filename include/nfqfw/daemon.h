@@ -23,6 +23,7 @@ struct daemon {
 	bool hook_installed;
 	struct ctl_context ctl_ctx;
 	struct ctl_server *ctl;
+	struct ct_table *ct;
 	int signal_fd;
 };
 

@@ -8,16 +8,21 @@
 #include <stdint.h>
 
 #include "nfqfw/conf.h"
+#include "nfqfw/ct.h"
 #include "nfqfw/queue.h"
 
 struct pipeline {
 	/* Settings a reload may change while workers run. */
 	_Atomic uint32_t malformed_verdict;   /* NF_DROP or NF_ACCEPT */
+	_Atomic uint32_t invalid_verdict;     /* for packets conntrack calls INVALID */
+	/* The connection table shared by every worker (NULL: no tracking). */
+	struct ct_table *ct;
 	/* Fixed for the daemon's life: the nftables rules carry it. */
 	uint32_t pass_mark;
 };
 
-void pipeline_init(struct pipeline *pl, const struct nfqfw_conf *conf);
+void pipeline_init(struct pipeline *pl, const struct nfqfw_conf *conf,
+		   struct ct_table *ct);
 void pipeline_apply_reload(struct pipeline *pl, const struct nfqfw_conf *conf);
 
 /* What the queue workers call (ctx: struct pipeline). */

@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "nfqfw/ct.h"
 #include "nfqfw/pkt.h"
 
 /* The netfilter hooks a packet can be queued from (values of NFQA hook). */
@@ -30,6 +31,7 @@ struct queue_stats {
 	stat_counter malformed;          /* sum of malformed_by[] */
 	stat_counter malformed_by[PKT_ERR_COUNT];
 	stat_counter by_hook[STATS_HOOK_COUNT];
+	stat_counter ct_by_info[CT_INFO_COUNT];  /* NEW, ESTABLISHED, ... */
 	stat_counter enobufs;            /* receive overruns reported by netlink */
 	stat_counter recv_errors;        /* other receive errors */
 	stat_counter verdict_errors;     /* verdicts the kernel refused */

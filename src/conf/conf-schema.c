@@ -315,6 +315,41 @@ static const struct conf_key conf_control_keys[] = {
 	{ NULL },
 };
 
+#define CT_TIMEOUT_MAX (366 * 24 * 3600)
+#define CT_KEY_TIMEOUT(key, member) \
+	{ .name = key, .kind = CONF_INT, .min = 1, .max = CT_TIMEOUT_MAX, \
+	  .offset = CONF_OFFSET(conntrack.ct.member), .set = conf_set_u32 }
+
+/* Names follow the kernel's nf_conntrack sysctls, so that what an operator
+ * knows from there carries over. */
+static const struct conf_key conf_conntrack_keys[] = {
+	{ .name = "max_entries", .kind = CONF_INT, .min = 1024, .max = 16777216,
+	  .offset = CONF_OFFSET(conntrack.ct.max_entries), .set = conf_set_u32 },
+	{ .name = "invalid", .kind = CONF_ENUM, .names = conf_verdict_names,
+	  .offset = CONF_OFFSET(conntrack.invalid), .set = conf_set_verdict },
+	{ .name = "tcp_loose", .kind = CONF_BOOL,
+	  .offset = CONF_OFFSET(conntrack.ct.tcp_loose), .set = conf_set_bool },
+	{ .name = "tcp_be_liberal", .kind = CONF_BOOL,
+	  .offset = CONF_OFFSET(conntrack.ct.tcp_be_liberal), .set = conf_set_bool },
+	{ .name = "tcp_max_retrans", .kind = CONF_INT, .min = 0, .max = 255,
+	  .offset = CONF_OFFSET(conntrack.ct.tcp_max_retrans), .set = conf_set_u32 },
+	CT_KEY_TIMEOUT("tcp_timeout_syn_sent", tcp_timeout[CT_TCP_SYN_SENT]),
+	CT_KEY_TIMEOUT("tcp_timeout_syn_recv", tcp_timeout[CT_TCP_SYN_RECV]),
+	CT_KEY_TIMEOUT("tcp_timeout_established", tcp_timeout[CT_TCP_ESTABLISHED]),
+	CT_KEY_TIMEOUT("tcp_timeout_fin_wait", tcp_timeout[CT_TCP_FIN_WAIT]),
+	CT_KEY_TIMEOUT("tcp_timeout_close_wait", tcp_timeout[CT_TCP_CLOSE_WAIT]),
+	CT_KEY_TIMEOUT("tcp_timeout_last_ack", tcp_timeout[CT_TCP_LAST_ACK]),
+	CT_KEY_TIMEOUT("tcp_timeout_time_wait", tcp_timeout[CT_TCP_TIME_WAIT]),
+	CT_KEY_TIMEOUT("tcp_timeout_close", tcp_timeout[CT_TCP_CLOSE]),
+	CT_KEY_TIMEOUT("tcp_timeout_max_retrans", tcp_timeout_max_retrans),
+	CT_KEY_TIMEOUT("tcp_timeout_unacknowledged", tcp_timeout_unacknowledged),
+	CT_KEY_TIMEOUT("udp_timeout", udp_timeout),
+	CT_KEY_TIMEOUT("udp_timeout_stream", udp_timeout_stream),
+	CT_KEY_TIMEOUT("icmp_timeout", icmp_timeout),
+	CT_KEY_TIMEOUT("generic_timeout", generic_timeout),
+	{ NULL },
+};
+
 static const struct conf_key conf_log_keys[] = {
 	{ .name = "level", .kind = CONF_ENUM, .names = conf_log_level_names,
 	  .offset = CONF_OFFSET(log.level), .set = conf_set_int },
@@ -326,6 +361,7 @@ const struct conf_section conf_schema[] = {
 	{ "packet", conf_packet_keys, NULL },
 	{ "nftables", conf_nftables_keys, NULL },
 	{ "control", conf_control_keys, NULL },
+	{ "conntrack", conf_conntrack_keys, NULL },
 	{ "log", conf_log_keys, NULL },
 	{ NULL, NULL, NULL },
 };

@@ -31,6 +31,8 @@ void conf_defaults(struct nfqfw_conf *conf)
 	strcpy(conf->control.socket, "/run/nfqfw/nfqfw.sock");
 	conf->control.mode = 0600;
 	conf->log.level = LOG_INFO;
+	ct_settings_defaults(&conf->conntrack.ct);
+	conf->conntrack.invalid = CONF_VERDICT_DROP;
 }
 
 /* Reads the whole file, NUL-terminated. Returns 0 or a negative errno. */
@@ -312,9 +314,13 @@ static void conf_parse(struct conf_ctx *ctx, const char *text, struct nfqfw_conf
 	config_t cf;
 
 	config_init(&cf);
-	if (config_read_string(&cf, text) == CONFIG_TRUE)
+	if (config_read_string(&cf, text) == CONFIG_TRUE) {
 		conf_walk(ctx, config_root_setting(&cf), conf);
-	else
+		/* SYN_SENT2 (simultaneous open) has no key of its own: like
+		 * the kernel, it uses the SYN_SENT timeout. */
+		conf->conntrack.ct.tcp_timeout[CT_TCP_SYN_SENT2] =
+			conf->conntrack.ct.tcp_timeout[CT_TCP_SYN_SENT];
+	} else
 		conf_report(ctx, (unsigned int)config_error_line(&cf), "%s",
 			    config_error_text(&cf) ? config_error_text(&cf) : "syntax error");
 	config_destroy(&cf);

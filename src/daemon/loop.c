@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "nfqfw/daemon.h"
@@ -36,25 +37,72 @@ static bool loop_on_signal(struct daemon *d)
 	}
 }
 
+/* Expiry of the connection table runs here, off the packet path: every
+ * tick looks at a slice of the buckets, so a whole pass takes a few seconds
+ * whatever the table's size, and no tick takes long. */
+#define LOOP_GC_TICK_MS 100
+#define LOOP_GC_BUCKETS_PER_TICK 8192
+
+static int loop_gc_timer(void)
+{
+	struct itimerspec its = {
+		.it_interval = { .tv_nsec = LOOP_GC_TICK_MS * 1000000L },
+		.it_value = { .tv_nsec = LOOP_GC_TICK_MS * 1000000L },
+	};
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+
+	if (fd < 0)
+		return -errno;
+	if (timerfd_settime(fd, 0, &its, NULL) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static void loop_on_gc_tick(struct daemon *d, int fd)
+{
+	uint64_t expirations;
+
+	if (read(fd, &expirations, sizeof(expirations)) != sizeof(expirations))
+		return;
+	ct_read_lock();
+	ct_gc_step(d->ct, log_now_ns(), LOOP_GC_BUCKETS_PER_TICK);
+	ct_read_unlock();
+}
+
 int daemon_loop(struct daemon *d)
 {
-	struct pollfd fds[2] = {
+	int gc_fd = loop_gc_timer();
+	struct pollfd fds[3] = {
 		{ .fd = d->signal_fd, .events = POLLIN },
 		{ .fd = ctl_server_fd(d->ctl), .events = POLLIN },
+		{ .fd = gc_fd, .events = POLLIN },
 	};
 
+	if (gc_fd < 0) {
+		log_err("cannot create the expiry timer: %s", strerror(-gc_fd));
+		return gc_fd;
+	}
 	for (;;) {
-		if (poll(fds, 2, -1) < 0) {
+		if (poll(fds, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_err("poll: %s", strerror(errno));
+			close(gc_fd);
 			return -errno;
 		}
 		if ((fds[0].revents & POLLIN) && loop_on_signal(d))
-			return 0;
+			break;
 		if (fds[1].revents & POLLIN)
 			ctl_server_on_readable(d->ctl);
+		if (fds[2].revents & POLLIN)
+			loop_on_gc_tick(d, gc_fd);
 	}
+	close(gc_fd);
+	return 0;
 }
 
 /* Settings that the running daemon cannot change without a restart: the
@@ -68,6 +116,8 @@ static void reload_warn_restart_only(const struct nfqfw_conf *old,
 		log_warn("reload: nftables.table changed; it takes effect at the next restart");
 	if (memcmp(&old->control, &new->control, sizeof(old->control)) != 0)
 		log_warn("reload: control settings changed; they take effect at the next restart");
+	if (memcmp(&old->conntrack.ct, &new->conntrack.ct, sizeof(old->conntrack.ct)) != 0)
+		log_warn("reload: conntrack limits and timeouts changed; they take effect at the next restart");
 }
 
 void daemon_reload(struct daemon *d)
@@ -96,6 +146,7 @@ void daemon_reload(struct daemon *d)
 	/* The workers only read what pipeline_apply_reload publishes. */
 	d->conf.packet = next->packet;
 	d->conf.log = next->log;
+	d->conf.conntrack.invalid = next->conntrack.invalid;
 	log_set_max_priority(d->conf.log.level);
 	pipeline_apply_reload(&d->pipeline, &d->conf);
 	log_notice("configuration reloaded from %s", d->conf.path);

@@ -212,6 +212,7 @@ static void ctl_context_fill(struct daemon *d, const char *conf_path)
 		.nworkers = d->nworkers,
 		.workers = d->worker_info,
 		.proc_queue_path = QUEUE_PROC_PATH,
+		.ct = d->ct,
 	};
 }
 
@@ -235,6 +236,10 @@ static void daemon_shutdown(struct daemon *d)
 	if (d->ctl)
 		ctl_server_close(d->ctl);
 	d->ctl = NULL;
+	if (d->ct)
+		ct_table_destroy(d->ct);
+	d->ct = NULL;
+	ct_thread_unregister();
 }
 
 static int daemon_start(struct daemon *d, const char *conf_path)
@@ -242,7 +247,15 @@ static int daemon_start(struct daemon *d, const char *conf_path)
 	char status[128];
 	int err;
 
-	pipeline_init(&d->pipeline, &d->conf);
+	/* The main thread reads the connection table for nfqfwctl. */
+	ct_thread_register();
+	d->ct = ct_table_create(&d->conf.conntrack.ct);
+	if (!d->ct) {
+		log_err("cannot create the connection table (%u entries)",
+			d->conf.conntrack.ct.max_entries);
+		return -ENOMEM;
+	}
+	pipeline_init(&d->pipeline, &d->conf, d->ct);
 	ctl_context_fill(d, conf_path);
 	err = ctl_server_open(&d->ctl, &d->conf.control, &d->ctl_ctx);
 	if (err < 0) {

@@ -202,7 +202,7 @@ static void test_reply_too_large(void)
 {
 	setup();
 	ctl_buf_free(&reply);
-	ctl_buf_init(&reply, 300);
+	ctl_buf_init(&reply, 1024);
 	CU_ASSERT_EQUAL(request("text stats"), CTL_EXIT_FAILURE);
 	CU_ASSERT_FALSE(reply.failed);
 	CU_ASSERT_STRING_EQUAL(reply.data, "ERR 1 reply too large\n");
