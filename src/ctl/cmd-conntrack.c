@@ -242,7 +242,8 @@ static int ct_list_one(const struct ct_entry *ct, void *arg)
 	struct ct_list_walk *w = arg;
 	char line[512];
 
-	if (!ct_filter_match(ct, w->filter))
+	/* Expired but not collected yet: gone, as far as anyone can tell. */
+	if (!ct_filter_match(ct, w->filter) || ct_entry_timeout_left(ct, w->now_ns) == 0)
 		return 0;
 	w->count++;
 	if (w->call->format == CTL_FORMAT_JSON) {

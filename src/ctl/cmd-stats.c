@@ -179,7 +179,8 @@ static void ctl_stats_json_kernel(struct ctl_json *j, const struct ctl_queue_sna
 	ctl_json_object_end(j);
 }
 
-static void ctl_stats_json(struct ctl_buf *b, const struct ctl_snapshot *snap)
+static void ctl_stats_json(struct ctl_buf *b, const struct ctl_snapshot *snap,
+			   const struct ctl_context *ctx)
 {
 	struct ctl_json j;
 
@@ -203,6 +204,7 @@ static void ctl_stats_json(struct ctl_buf *b, const struct ctl_snapshot *snap)
 	ctl_json_object_end(&j);
 	ctl_json_object_end(&j);
 	ctl_json_str(&j, "kernel_source", snap->kpath);
+	ctl_stats_ct_json(&j, ctx);
 	ctl_json_object_end(&j);
 	ctl_json_finish(&j);
 }
@@ -356,7 +358,8 @@ static void ctl_stats_text_kernel(struct ctl_buf *b, const struct ctl_snapshot *
 	}
 }
 
-static void ctl_stats_text(struct ctl_buf *b, const struct ctl_snapshot *snap)
+static void ctl_stats_text(struct ctl_buf *b, const struct ctl_snapshot *snap,
+			   const struct ctl_context *ctx)
 {
 	static const enum ctl_field packets[] = {
 		CTL_F_RECEIVED, CTL_F_BYTES, CTL_F_ACCEPTED, CTL_F_DROPPED, CTL_F_MALFORMED,
@@ -380,6 +383,10 @@ static void ctl_stats_text(struct ctl_buf *b, const struct ctl_snapshot *snap)
 	ctl_stats_text_fields(b, snap, "Packet handover", handover, 3);
 	ctl_buf_puts(b, "\n");
 	ctl_stats_text_kernel(b, snap);
+	if (ctx->ct) {
+		ctl_buf_puts(b, "\n");
+		ctl_stats_ct_text(b, ctx);
+	}
 }
 
 int ctl_cmd_stats(struct ctl_call *call)
@@ -389,9 +396,9 @@ int ctl_cmd_stats(struct ctl_call *call)
 	if (ctl_snapshot_take(&snap, call->ctx) < 0)
 		return ctl_call_fail(call, CTL_EXIT_FAILURE, "out of memory");
 	if (call->format == CTL_FORMAT_JSON)
-		ctl_stats_json(call->body, &snap);
+		ctl_stats_json(call->body, &snap, call->ctx);
 	else
-		ctl_stats_text(call->body, &snap);
+		ctl_stats_text(call->body, &snap, call->ctx);
 	free(snap.q);
 	return CTL_EXIT_OK;
 }
