@@ -27,6 +27,7 @@ enum ctl_exit {
 };
 
 struct ct_table;
+struct invalid_log;
 
 struct ctl_worker_info {
 	uint16_t queue;
@@ -47,6 +48,7 @@ struct ctl_context {
 	const struct ctl_worker_info *workers;
 	const char *proc_queue_path;    /* /proc/net/netfilter/nfnetlink_queue */
 	struct ct_table *ct;            /* the connection table, NULL if none */
+	struct invalid_log *invalid;    /* latest INVALID verdicts, NULL if none */
 };
 
 struct ctl_server;

@@ -9,6 +9,7 @@
 
 #include "nfqfw/conf.h"
 #include "nfqfw/ct.h"
+#include "nfqfw/invalid_log.h"
 #include "nfqfw/queue.h"
 
 struct pipeline {
@@ -17,6 +18,8 @@ struct pipeline {
 	_Atomic uint32_t invalid_verdict;     /* for packets conntrack calls INVALID */
 	/* The connection table shared by every worker (NULL: no tracking). */
 	struct ct_table *ct;
+	/* The latest INVALID verdicts, for nfqfwctl. */
+	struct invalid_log invalid;
 	/* Fixed for the daemon's life: the nftables rules carry it. */
 	uint32_t pass_mark;
 };

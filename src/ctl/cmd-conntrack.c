@@ -12,6 +12,7 @@
 
 #include "nfqfw/ct.h"
 #include "nfqfw/ctl_cmd.h"
+#include "nfqfw/invalid_log.h"
 #include "nfqfw/log.h"
 
 /* A filter: every field that is set must match the original tuple
@@ -307,12 +308,111 @@ static int ct_cmd_remove(struct ctl_call *call, struct ct_table *t, struct ct_fi
 	return CTL_EXIT_OK;
 }
 
+static const char *ct_proto_name(uint8_t l4proto, char *buf, size_t size)
+{
+	switch (l4proto) {
+	case IPPROTO_TCP: return "tcp";
+	case IPPROTO_UDP: return "udp";
+	case IPPROTO_ICMP: return "icmp";
+	case IPPROTO_ICMPV6: return "icmpv6";
+	default:
+		snprintf(buf, size, "%u", l4proto);
+		return buf;
+	}
+}
+
+/* "[2001:db8::1]:80" or "192.0.2.1:80" */
+static void ct_format_endpoint(const struct invalid_record *r, bool source,
+			       char *buf, size_t size)
+{
+	char addr[INET6_ADDRSTRLEN];
+	int af = r->family == 4 ? AF_INET : AF_INET6;
+
+	inet_ntop(af, source ? r->saddr.b : r->daddr.b, addr, sizeof(addr));
+	snprintf(buf, size, af == AF_INET6 ? "[%s]:%u" : "%s:%u", addr,
+		 source ? r->sport : r->dport);
+}
+
+static void ct_invalid_json(struct ctl_call *call, const struct invalid_record *recs,
+			    unsigned int n, uint64_t skipped, uint64_t now_ns)
+{
+	struct ctl_json j;
+	char from[64], to[64], pbuf[8];
+
+	ctl_json_init(&j, call->body);
+	ctl_json_object_begin(&j, NULL);
+	ctl_json_array_begin(&j, "invalid");
+	for (unsigned int i = 0; i < n; i++) {
+		const struct invalid_record *r = &recs[i];
+
+		ct_format_endpoint(r, true, from, sizeof(from));
+		ct_format_endpoint(r, false, to, sizeof(to));
+		ctl_json_object_begin(&j, NULL);
+		ctl_json_u64(&j, "age_ms", (now_ns - r->when_ns) / 1000000u);
+		ctl_json_str(&j, "hook", stats_hook_name(r->hook));
+		ctl_json_str(&j, "proto", ct_proto_name(r->l4proto, pbuf, sizeof(pbuf)));
+		ctl_json_str(&j, "from", from);
+		ctl_json_str(&j, "to", to);
+		ctl_json_str(&j, "verdict", r->dropped ? "dropped" : "accepted");
+		ctl_json_str(&j, "reason", r->reason);
+		ctl_json_object_end(&j);
+	}
+	ctl_json_array_end(&j);
+	ctl_json_u64(&j, "not_recorded", skipped);
+	ctl_json_object_end(&j);
+	ctl_json_finish(&j);
+}
+
+static void ct_invalid_text(struct ctl_call *call, const struct invalid_record *recs,
+			    unsigned int n, uint64_t skipped, uint64_t now_ns)
+{
+	char from[64], to[64], pbuf[8];
+
+	for (unsigned int i = 0; i < n; i++) {
+		const struct invalid_record *r = &recs[i];
+
+		ct_format_endpoint(r, true, from, sizeof(from));
+		ct_format_endpoint(r, false, to, sizeof(to));
+		ctl_buf_printf(call->body, "%7.1fs ago  %-11s %-6s %s -> %s %s: ",
+			       (double)(now_ns - r->when_ns) / 1e9,
+			       stats_hook_name(r->hook),
+			       ct_proto_name(r->l4proto, pbuf, sizeof(pbuf)), from, to,
+			       r->dropped ? "dropped" : "accepted");
+		ctl_buf_put_safe(call->body, r->reason[0] ? r->reason : "no reason given");
+		ctl_buf_puts(call->body, "\n");
+	}
+	ctl_buf_printf(call->body, "conntrack: the last %u INVALID packets%s.\n", n,
+		       skipped ? " (some were not recorded while the list was busy)" : "");
+}
+
+/* The latest INVALID verdicts, oldest first, each with its reason. */
+static int ct_cmd_invalid(struct ctl_call *call)
+{
+	static struct invalid_record recs[INVALID_LOG_SIZE];
+	uint64_t skipped, now_ns = log_now_ns();
+	unsigned int n;
+
+	if (!call->ctx->invalid)
+		return ctl_call_fail(call, CTL_EXIT_FAILURE, "no record of INVALID packets is kept");
+	n = invalid_log_read(call->ctx->invalid, recs, &skipped);
+	if (call->format == CTL_FORMAT_JSON)
+		ct_invalid_json(call, recs, n, skipped, now_ns);
+	else
+		ct_invalid_text(call, recs, n, skipped, now_ns);
+	return CTL_EXIT_OK;
+}
+
 int ctl_cmd_conntrack(struct ctl_call *call)
 {
 	struct ct_table *t = call->ctx->ct;
 	struct ct_filter f = { 0 };
 	const char *sub = call->argc > 0 ? call->argv[0] : "list";
 
+	if (strcmp(sub, "invalid") == 0) {
+		if (call->argc > 1)
+			return ctl_call_fail(call, CTL_EXIT_USAGE, "invalid takes no filter");
+		return ct_cmd_invalid(call);
+	}
 	if (!t)
 		return ctl_call_fail(call, CTL_EXIT_FAILURE, "connection tracking is not running");
 	for (unsigned int i = 1; i < call->argc; i++)
@@ -334,5 +434,5 @@ int ctl_cmd_conntrack(struct ctl_call *call)
 		return ct_cmd_remove(call, t, &f, "deleted");
 	}
 	return ctl_call_fail(call, CTL_EXIT_USAGE,
-			     "unknown conntrack command '%s' (list, flush, delete)", sub);
+			     "unknown conntrack command '%s' (list, flush, delete, invalid)", sub);
 }

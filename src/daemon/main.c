@@ -213,6 +213,7 @@ static void ctl_context_fill(struct daemon *d, const char *conf_path)
 		.workers = d->worker_info,
 		.proc_queue_path = QUEUE_PROC_PATH,
 		.ct = d->ct,
+		.invalid = &d->pipeline.invalid,
 	};
 }
 

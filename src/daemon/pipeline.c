@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <linux/netfilter.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "nfqfw/log.h"
 #include "nfqfw/pipeline.h"
@@ -33,6 +34,7 @@ void pipeline_init(struct pipeline *pl, const struct nfqfw_conf *conf,
 	atomic_init(&pl->invalid_verdict, pipeline_verdict_of(conf->conntrack.invalid));
 	pl->pass_mark = conf->queue.pass_mark;
 	pl->ct = ct;
+	invalid_log_init(&pl->invalid);
 }
 
 void pipeline_apply_reload(struct pipeline *pl, const struct nfqfw_conf *conf)
@@ -60,6 +62,22 @@ static void pipeline_malformed(struct pipeline *pl, const struct queue_packet *q
 			    qp->indev, qp->outdev, qp->wire_len,
 			    verdict == NF_ACCEPT ? "accepted" : "dropped");
 	vd->verdict = verdict;
+}
+
+static void pipeline_record_invalid(struct pipeline *pl, const struct pkt *p,
+				    const struct queue_packet *qp,
+				    const struct ct_result *res, uint32_t verdict)
+{
+	struct invalid_record rec = {
+		.when_ns = qp->now_ns, .family = p->family, .l4proto = p->l4proto,
+		.hook = qp->hook, .dropped = verdict != NF_ACCEPT,
+		.saddr = p->saddr, .daddr = p->daddr,
+		.sport = p->sport, .dport = p->dport,
+	};
+
+	memcpy(rec.reason, res->reason.text, sizeof(rec.reason));
+	rec.reason[sizeof(rec.reason) - 1] = '\0';
+	invalid_log_add(&pl->invalid, &rec);
 }
 
 static void pipeline_log_invalid(const struct pkt *p, const struct queue_packet *qp,
@@ -101,6 +119,7 @@ static void pipeline_conntrack(struct pipeline *pl, const struct pkt *p,
 	if (res.info == CT_INFO_INVALID) {
 		vd->verdict = atomic_load_explicit(&pl->invalid_verdict, memory_order_relaxed);
 		pipeline_log_invalid(p, qp, &res, vd->verdict);
+		pipeline_record_invalid(pl, p, qp, &res, vd->verdict);
 	} else {
 		vd->verdict = NF_ACCEPT;
 	}

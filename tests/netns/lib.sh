@@ -785,3 +785,104 @@ lab_echo()
 		<"$in" >"$out" 2>/dev/null || true
 	cmp -s "$in" "$out"
 }
+
+# ---------------------------------------------------------------------------
+# A second lab beside the first, and the kernel's own conntrack as an oracle
+# (the differential conntrack tests in tests/netns/ct-diff/ use these).
+
+# lab_twin_ns TAG c|g|s: the name of a namespace of twin lab TAG (one
+# lowercase letter or digit, so that interface names stay under 15 bytes).
+lab_twin_ns()
+{
+	echo "${LAB_PREFIX}$1$2"
+}
+
+# lab_twin_if TAG c|gc|gs|s: the name of an interface of twin lab TAG, as
+# LAB_IF_C, LAB_IF_GC, LAB_IF_GS and LAB_IF_S name those of the first lab.
+lab_twin_if()
+{
+	echo "nq$$$1-$2"
+}
+
+# lab_up_twin TAG: builds a second client -- gateway -- server lab of exactly
+# the first one's shape and addresses (lab_up does the work, with the names
+# of lab_twin_ns and lab_twin_if), so that the same packets can cross either
+# gateway. Its namespaces are removed by the cleanup like the first lab's.
+lab_up_twin()
+{
+	local tag=$1
+	if [[ ! $tag =~ ^[a-z0-9]$ ]]; then
+		echo "# lab_up_twin: the tag must be one letter or digit, not '$tag'" >&2
+		return 1
+	fi
+	# lab_up and its helpers read these names when they run: shadowing them
+	# here builds the twin without touching the first lab's variables.
+	local LAB_C LAB_G LAB_S LAB_IF_C LAB_IF_GC LAB_IF_GS LAB_IF_S
+	LAB_C=$(lab_twin_ns "$tag" c)
+	LAB_G=$(lab_twin_ns "$tag" g)
+	LAB_S=$(lab_twin_ns "$tag" s)
+	LAB_IF_C=$(lab_twin_if "$tag" c)
+	LAB_IF_GC=$(lab_twin_if "$tag" gc)
+	LAB_IF_GS=$(lab_twin_if "$tag" gs)
+	LAB_IF_S=$(lab_twin_if "$tag" s)
+	lab_up
+}
+
+# lab_kernel_ct_gateway NS TABLE [drop|accept]: makes the kernel track
+# connections in NS (a gateway) and drop (or, for a control run, accept)
+# what its conntrack calls invalid: a table of its own whose forward chain is
+# `ct state invalid drop` and then accept. Nothing else is filtered, so a
+# forwarded packet is dropped only for being invalid. Named counters st_new,
+# st_established, st_related and st_invalid count the forwarded packets by
+# their conntrack state (`nft list counters table inet TABLE`).
+lab_kernel_ct_gateway()
+{
+	local invalid=${3:-drop}
+	case $invalid in
+	drop|accept) ;;
+	*) echo "# lab_kernel_ct_gateway: drop or accept, not '$invalid'" >&2; return 1 ;;
+	esac
+	ip netns exec "$1" nft -f - <<-NFT
+	table inet $2 {
+		counter st_new { }
+		counter st_established { }
+		counter st_related { }
+		counter st_invalid { }
+		chain forward {
+			type filter hook forward priority filter; policy accept;
+			ct state new counter name st_new
+			ct state established counter name st_established
+			ct state related counter name st_related
+			ct state invalid counter name st_invalid $invalid
+			accept
+		}
+	}
+	NFT
+}
+
+# lab_input_drop NS TABLE MATCH...: a table of its own in host NS whose
+# input chain drops every packet that one of the nft MATCH expressions
+# matches (e.g. 'tcp dport 7000'). The host's own stack then never answers
+# crafted traffic (no RST, no port unreachable, no echo reply), while an
+# AF_PACKET socket on the interface still sees every packet that arrives.
+lab_input_drop()
+{
+	local ns=$1 table=$2 m
+	shift 2
+	{
+		echo "table inet $table {"
+		echo "	chain input {"
+		echo "		type filter hook input priority filter; policy accept;"
+		for m in "$@"; do
+			echo "		$m drop"
+		done
+		echo "	}"
+		echo "}"
+	} | ip netns exec "$ns" nft -f -
+}
+
+# lab_sysctl NS NAME: a sysctl's value in NS (empty if there is none).
+lab_sysctl()
+{
+	ip netns exec "$1" sysctl -n "$2" 2>/dev/null || true
+}

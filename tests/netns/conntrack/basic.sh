@@ -62,6 +62,7 @@ lab_check "ping over ipv4 crosses" lab_ping "$LAB_C" "$LAB_S4"
 table=$(lab_ctl conntrack)
 printf '%s\n' "$table" | sed 's/^/# /'
 has() { grep -qE "$1" <<<"$table"; }
+has_line() { grep -qE "$2" <<<"$1"; }
 lab_check "the closed tcp/ipv4 flow is listed in TIME_WAIT, assured, with its reply tuple" \
 	has "^tcp +6 [0-9]+ TIME_WAIT src=$LAB_C4 dst=$LAB_S4 sport=[0-9]+ dport=7001 src=$LAB_S4 dst=$LAB_C4 sport=7001 dport=[0-9]+ \[ASSURED\] mark=0 use=1$"
 lab_check "the closed tcp/ipv6 flow is listed too" \
@@ -88,6 +89,8 @@ lab_check_gt "it was counted INVALID" "$(ct_stat invalid)" "$invalid_before"
 lab_check_gt "and dropped" "$(lab_stat total dropped)" "$dropped_before"
 lab_check_eq "the server never saw it (no RST from it)" "$rsts_before" "$(server_rsts)"
 lab_check "the daemon logged the reason" grep -q "INVALID proto=6 $LAB_C4:45678 -> $LAB_S4:7100" "$LAB_DAEMON_LOG"
+lab_check "nfqfwctl conntrack invalid shows it with its reason" \
+	has_line "$(lab_ctl conntrack invalid)" "prerouting +tcp +$LAB_C4:45678 -> $LAB_S4:7100 dropped: .+"
 
 lab_check "conntrack flush answers" lab_ctl conntrack flush
 lab_check_eq "the table is empty after a flush" "conntrack: 0 flow entries have been shown." \

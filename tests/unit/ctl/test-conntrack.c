@@ -10,6 +10,7 @@
 #include "json-check.h"
 #include "nfqfw/ct.h"
 #include "nfqfw/ctl_cmd.h"
+#include "nfqfw/invalid_log.h"
 #include "nfqfw/log.h"
 #include "pktbuild.h"
 #include "unit.h"
@@ -122,8 +123,8 @@ static void test_list_text(void)
 	CU_ASSERT_EQUAL(request("text conntrack"), CTL_EXIT_OK);
 	body = ok_body();
 	CU_ASSERT_PTR_NOT_NULL_FATAL(body);
-	CU_ASSERT_PTR_NOT_NULL(strstr(body, "tcp      6 431999 ESTABLISHED") ||
-			       strstr(body, "tcp      6 432000 ESTABLISHED"));
+	CU_ASSERT(strstr(body, "tcp      6 431999 ESTABLISHED") != NULL ||
+		  strstr(body, "tcp      6 432000 ESTABLISHED") != NULL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(body, " ESTABLISHED src=192.0.2.1 dst=198.51.100.2 "
 				      "sport=40000 dport=80 src=198.51.100.2 dst=192.0.2.1 "
 				      "sport=80 dport=40000 [ASSURED] mark=0 use=1\n"));
@@ -246,7 +247,42 @@ static void test_expired_not_listed(void)
 	teardown();
 }
 
+static void test_invalid_list(void)
+{
+	struct invalid_log log;
+	struct invalid_record r = {
+		.family = 4, .l4proto = IPPROTO_TCP, .hook = 0, .dropped = true,
+		.sport = 45678, .dport = 7100,
+		.reason = "no connection and the packet cannot open one",
+	};
+	const char *body;
+
+	setup();
+	invalid_log_init(&log);
+	ctx.invalid = &log;
+	memcpy(&r.saddr.v4, pb_src4, 4);
+	memcpy(&r.daddr.v4, pb_dst4, 4);
+	r.when_ns = log_now_ns();
+	invalid_log_add(&log, &r);
+	CU_ASSERT_EQUAL(request("text conntrack invalid"), CTL_EXIT_OK);
+	body = ok_body();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(body);
+	CU_ASSERT_PTR_NOT_NULL(strstr(body, "prerouting  tcp    192.0.2.1:45678 -> "
+				      "198.51.100.2:7100 dropped: no connection and the "
+				      "packet cannot open one\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(body, "conntrack: the last 1 INVALID packets.\n"));
+	CU_ASSERT_EQUAL(request("json conntrack invalid"), CTL_EXIT_OK);
+	CU_ASSERT_TRUE(json_valid(ok_body()));
+	CU_ASSERT_PTR_NOT_NULL(strstr(ok_body(), "\"from\":\"192.0.2.1:45678\""));
+	CU_ASSERT_EQUAL(request("text conntrack invalid src=192.0.2.1"), CTL_EXIT_USAGE);
+	ctx.invalid = NULL;
+	CU_ASSERT_EQUAL(request("text conntrack invalid"), CTL_EXIT_FAILURE);
+	invalid_log_destroy(&log);
+	teardown();
+}
+
 static const struct unit_test conntrack_tests[] = {
+	{ "the latest INVALID packets with reasons", test_invalid_list },
 	{ "expired entries are not listed", test_expired_not_listed },
 	{ "list in conntrack -L format", test_list_text },
 	{ "list as JSON", test_list_json },
