@@ -184,6 +184,11 @@ struct ct_result {
 	struct ct_reason reason;   /* set when info == CT_INFO_INVALID */
 };
 
+/* Writes the reason of an INVALID or UNTRACKED verdict (WHY may be NULL):
+ * for the trackers. */
+void ct_why(struct ct_reason *why, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* conntrack -S figures. `searched` counts the chain entries a lookup
  * passed over before its match (as older kernels did), `clash_resolve` the
  * first packets that found their connection created by another worker in

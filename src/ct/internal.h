@@ -175,8 +175,5 @@ int ct_icmp_packet(struct ct_entry *ct, const struct pkt *p, enum ct_dir dir,
 /* proto/generic.c: print_state() of the trackers that show no state. */
 int ct_l4_print_nothing(const struct ct_entry *ct, char *buf, size_t size);
 
-/* The reason of an INVALID or UNTRACKED verdict (WHY may be NULL). */
-void ct_why(struct ct_reason *why, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 
 #endif

@@ -78,10 +78,6 @@ uint8_t ct_tcp_next_state(enum ct_dir dir, enum ct_tcp_class cls,
 			  enum ct_tcp_state_id old);
 const char *ct_tcp_class_name(enum ct_tcp_class cls);
 
-/* Writes the reason of a verdict (WHY may be NULL). */
-void ct_tcp_why(struct ct_reason *why, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
 /* Window setup for the first packet of an entry: a SYN (the client's
  * window and options) or, for a connection picked up mid-stream, any
  * other packet (both directions then liberal, as the kernel does). */

@@ -50,17 +50,6 @@ static const char *dir_name(enum ct_dir dir)
 	return dir == CT_DIR_ORIGINAL ? "original" : "reply";
 }
 
-void ct_tcp_why(struct ct_reason *why, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!why)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why->text, sizeof(why->text), fmt, ap);
-	va_end(ap);
-}
-
 enum ct_tcp_class ct_tcp_class_of(uint8_t flags)
 {
 	if (flags & CT_TCPH_RST)
@@ -294,11 +283,11 @@ static bool ct_tcp_segment(const struct pkt *p, struct ct_tcp_seg *seg,
 	uint8_t flags = p->tcp.flags;
 
 	if (p->l4proto != IPPROTO_TCP || !p->has_l4) {
-		ct_tcp_why(why, "not a TCP segment with its header");
+		ct_why(why, "not a TCP segment with its header");
 		return false;
 	}
 	if (!ct_tcp_valid_flags[flags & CT_TCP_FLAG_MASK]) {
-		ct_tcp_why(why, "invalid TCP flag combination: flags=0x%02x", flags);
+		ct_why(why, "invalid TCP flag combination: flags=0x%02x", flags);
 		return false;
 	}
 	seg->tcp = &p->tcp;
@@ -339,12 +328,12 @@ static bool ct_tcp_new_conn(struct ct_entry *ct, const struct pkt *p,
 		return false;
 	next = ct_tcp_next_state(CT_DIR_ORIGINAL, seg.cls, CT_TCP_NONE);
 	if (next == CT_TCP_INVALID) {
-		ct_tcp_why(why, "%s cannot open a connection",
+		ct_why(why, "%s cannot open a connection",
 			   ct_tcp_class_name(seg.cls));
 		return false;
 	}
 	if (next != CT_TCP_SYN_SENT && !cfg->tcp_loose) {
-		ct_tcp_why(why, "%s without SYN cannot open a connection "
+		ct_why(why, "%s without SYN cannot open a connection "
 			   "(mid-stream pickup is off: tcp_loose)",
 			   ct_tcp_class_name(seg.cls));
 		return false;
@@ -466,7 +455,7 @@ static enum ct_tcp_step ct_tcp_ignore(struct ct_tcp_state *st, struct ct_tcp_mov
 	if (mv->old == CT_TCP_SYN_SENT && seg->cls == CT_TCP_CLASS_ACK &&
 	    mv->dir == CT_DIR_REPLY)
 		st->last_ack = seg->ack;
-	ct_tcp_why(why, "%s in the %s direction ignored in state %s",
+	ct_why(why, "%s in the %s direction ignored in state %s",
 		   ct_tcp_class_name(seg->cls), dir_name(mv->dir),
 		   ct_tcp_state_name(mv->old));
 	return done(mv, CT_PACKET_KEEP_TIMEOUT);
@@ -490,7 +479,7 @@ static enum ct_tcp_step ct_tcp_rst(struct ct_entry *ct, struct ct_tcp_move *mv,
 		if (seg->seq == 0 && !ct_tcp_assured_established(ct))
 			return CT_TCP_STEP_CHECK_WINDOW;
 		if (ct_tcp_before(seg->seq, peer->td_maxack)) {
-			ct_tcp_why(why, "RST is under the lower bound (before what the "
+			ct_why(why, "RST is under the lower bound (before what the "
 				   "other side acknowledged): seq=%u maxack=%u",
 				   seg->seq, peer->td_maxack);
 			return done(mv, CT_PACKET_INVALID);
@@ -526,7 +515,7 @@ static enum ct_tcp_step ct_tcp_reopen(struct ct_tcp_state *st, struct ct_tcp_mov
 
 	if ((flags & CT_TCP_F_CLOSE_INIT) ||
 	    (st->last_dir == mv->dir && st->last_index == CT_TCP_CLASS_RST)) {
-		ct_tcp_why(why, "SYN in the %s direction opens a new connection "
+		ct_why(why, "SYN in the %s direction opens a new connection "
 			   "over one in state %s", dir_name(mv->dir),
 			   ct_tcp_state_name(mv->old));
 		return done(mv, CT_PACKET_REOPEN);
@@ -549,7 +538,7 @@ static enum ct_tcp_step ct_tcp_special(struct ct_entry *ct, struct ct_tcp_move *
 	case CT_TCP_IGNORE:
 		return ct_tcp_ignore(st, mv, why);
 	case CT_TCP_INVALID:
-		ct_tcp_why(why, "%s in the %s direction is invalid in state %s",
+		ct_why(why, "%s in the %s direction is invalid in state %s",
 			   ct_tcp_class_name(cls), dir_name(mv->dir),
 			   ct_tcp_state_name(mv->old));
 		return done(mv, CT_PACKET_INVALID);
@@ -560,7 +549,7 @@ static enum ct_tcp_step ct_tcp_special(struct ct_entry *ct, struct ct_tcp_move *
 		    st->last_dir != mv->dir && st->last_index == CT_TCP_CLASS_SYN &&
 		    (st->last_flags & CT_TCP_LF_CHALLENGE_ACK)) {
 			st->last_flags &= (uint8_t)~CT_TCP_LF_CHALLENGE_ACK;
-			ct_tcp_why(why, "challenge ACK in the %s direction ignored "
+			ct_why(why, "challenge ACK in the %s direction ignored "
 				   "in state LAST_ACK", dir_name(mv->dir));
 			return done(mv, CT_PACKET_KEEP_TIMEOUT);
 		}
@@ -627,11 +616,11 @@ static int ct_tcp_accept(struct ct_entry *ct, const struct ct_tcp_move *mv,
 	if (!(status & CT_S_SEEN_REPLY)) {
 		/* refused (or aborted) before any answer: gone at once */
 		if (cls == CT_TCP_CLASS_RST) {
-			ct_tcp_why(why, "RST before any reply: the connection is over");
+			ct_why(why, "RST before any reply: the connection is over");
 			return 0;
 		}
 		if (cls == CT_TCP_CLASS_SYN && mv->old == CT_TCP_SYN_SENT) {
-			ct_tcp_why(why, "retransmitted SYN: timeout not renewed");
+			ct_why(why, "retransmitted SYN: timeout not renewed");
 			return CT_PACKET_KEEP_TIMEOUT;
 		}
 		/* picked up mid-stream, no answer yet */
@@ -682,7 +671,7 @@ static int ct_tcp_packet(struct ct_entry *ct, const struct pkt *p, enum ct_dir d
 	enum ct_tcp_step step;
 
 	if ((unsigned int)dir >= CT_DIR_COUNT) {
-		ct_tcp_why(why, "no such direction: %d", (int)dir);
+		ct_why(why, "no such direction: %d", (int)dir);
 		return CT_PACKET_INVALID;
 	}
 	if (!ct_tcp_segment(p, &seg, why))
