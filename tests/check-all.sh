@@ -19,7 +19,7 @@ packages=(
 	libnetfilter-queue-dev libmnl-dev libnftnl-dev libconfig-dev libcunit1-dev
 	libsystemd-dev liburcu-dev clang libclang-rt-14-dev
 	nftables iptables iproute2 iputils-ping procps socat curl iperf3
-	python3 python3-scapy conntrack tcpdump
+	python3 python3-scapy python3-prometheus-client conntrack tcpdump
 )
 
 install_packages() {

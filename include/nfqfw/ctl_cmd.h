@@ -33,6 +33,11 @@ void ctl_buf_printf(struct ctl_buf *b, const char *fmt, ...)
 /* For text output: S with control characters and backslashes shown as \xNN,
  * so that a strange file name cannot play tricks on a terminal. NULL is "-". */
 void ctl_buf_put_safe(struct ctl_buf *b, const char *s);
+/* Length of the well-formed UTF-8 sequence at S (RFC 3629: no overlong
+ * forms, no surrogates, nothing above U+10FFFF), or 0 if it is not one;
+ * reads no further than a NUL. */
+size_t ctl_utf8_len(const unsigned char *s);
+
 /* A JSON string literal, quotes included. Invalid UTF-8 becomes U+FFFD.
  * NULL is written as null. */
 void ctl_buf_put_json_string(struct ctl_buf *b, const char *s);
@@ -134,6 +139,7 @@ int ctl_cmd_help(struct ctl_call *call);
 int ctl_cmd_status(struct ctl_call *call);
 int ctl_cmd_stats(struct ctl_call *call);
 int ctl_cmd_conntrack(struct ctl_call *call);
+int ctl_cmd_metrics(struct ctl_call *call);
 /* The connection tracking part of stats (nothing without a table). */
 void ctl_stats_ct_json(struct ctl_json *j, const struct ctl_context *ctx);
 void ctl_stats_ct_text(struct ctl_buf *b, const struct ctl_context *ctx);

@@ -115,7 +115,7 @@ void ctl_buf_put_safe(struct ctl_buf *b, const char *s)
 
 /* Length of the well-formed UTF-8 sequence at S (RFC 3629: no overlong
  * forms, no surrogates, nothing above U+10FFFF), or 0 if it is not one. */
-static size_t utf8_sequence_len(const unsigned char *s)
+size_t ctl_utf8_len(const unsigned char *s)
 {
 	unsigned char lo = 0x80, hi = 0xbf;
 	size_t n;
@@ -156,7 +156,7 @@ void ctl_buf_put_json_string(struct ctl_buf *b, const char *s)
 	}
 	ctl_buf_puts(b, "\"");
 	while (*p) {
-		size_t n = utf8_sequence_len(p);
+		size_t n = ctl_utf8_len(p);
 
 		if (*p == '"' || *p == '\\') {
 			ctl_buf_printf(b, "\\%c", *p);
