@@ -121,6 +121,9 @@ if [ "${netns_skipped:-0}" != 0 ]; then
 	failed=1
 fi
 
+phase "benchmarks (informational: speed targets are not pass/fail tests)"
+make -C build/gcc bench || echo "check-all: note: a benchmark is above its target (see above)"
+
 phase "make distcheck"
 make -C build/gcc -j"$jobs" distcheck || failed=1
 
