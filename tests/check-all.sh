@@ -17,9 +17,10 @@ fi
 packages=(
 	build-essential autoconf automake libtool pkg-config
 	libnetfilter-queue-dev libmnl-dev libnftnl-dev libconfig-dev libcunit1-dev
-	libsystemd-dev liburcu-dev clang libclang-rt-14-dev
+	libsystemd-dev liburcu-dev libcap-ng-dev clang libclang-rt-14-dev
 	nftables iptables iproute2 iputils-ping procps socat curl iperf3
 	python3 python3-scapy python3-prometheus-client conntrack tcpdump
+	systemd man-db strace
 )
 
 install_packages() {

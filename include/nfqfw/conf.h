@@ -53,6 +53,12 @@ struct conf_log {
 	int level;                  /* log.level as syslog priority, default LOG_INFO */
 };
 
+/* Who the daemon runs as once its sockets are open (src/daemon/privileges.c). */
+struct conf_daemon {
+	char user[64];              /* daemon.user, default "" (stay root) */
+	char group[64];             /* daemon.group, default "" (the user's own) */
+};
+
 struct nfqfw_conf {
 	char path[4096];
 	struct conf_queue queue;
@@ -61,6 +67,7 @@ struct nfqfw_conf {
 	struct conf_control control;
 	struct conf_conntrack conntrack;
 	struct conf_log log;
+	struct conf_daemon daemon;
 };
 
 /* Fills *conf with the defaults above. */

@@ -30,6 +30,12 @@ struct queue_kstats {
  * file cannot be read. Malformed lines are skipped. */
 int queue_kstats_read(const char *path, uint16_t queue, struct queue_kstats *out);
 
+/* Opens PATH now and keeps it open: later reads of PATH use this file
+ * descriptor, read again from offset 0 (procfs makes the text anew). The
+ * file is root's with mode 0440, so a daemon that gives up root opens it
+ * before. Call before any thread reads. Returns 0 or a negative errno. */
+int queue_kstats_keep_open(const char *path);
+
 /* Parses one line of the file. Returns false if it is malformed. */
 bool queue_kstats_parse_line(const char *line, struct queue_kstats *out);
 

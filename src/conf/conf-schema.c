@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <pwd.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,13 +179,15 @@ static int conf_set_mode(struct conf_ctx *ctx, const struct conf_item *item,
 	return 0;
 }
 
-/* Returns 0 if NAME exists, -ENOENT if not, another negative errno if the
- * group database could not be read. */
-static int conf_group_exists(const char *name)
+/* Returns 0 if NAME is a user (IS_USER) or a group, -ENOENT if not,
+ * another negative errno if the account database could not be read. */
+static int conf_account_exists(const char *name, bool is_user)
 {
 	size_t size = 1024;
-	struct group grp, *found = NULL;
+	struct passwd pw, *pw_found = NULL;
+	struct group grp, *gr_found = NULL;
 	char *buf = NULL;
+	bool found;
 	int rc;
 
 	do {
@@ -195,10 +198,12 @@ static int conf_group_exists(const char *name)
 			return -ENOMEM;
 		}
 		buf = bigger;
-		rc = getgrnam_r(name, &grp, buf, size, &found);
+		rc = is_user ? getpwnam_r(name, &pw, buf, size, &pw_found)
+			     : getgrnam_r(name, &grp, buf, size, &gr_found);
 		size *= 2;
 	} while (rc == ERANGE && size <= 1024 * 1024);
 	free(buf);
+	found = is_user ? pw_found != NULL : gr_found != NULL;
 	if (found)
 		return 0;
 	/* POSIX lets "not found" come back as any of these. */
@@ -207,31 +212,50 @@ static int conf_group_exists(const char *name)
 	return -rc;
 }
 
-static int conf_set_group(struct conf_ctx *ctx, const struct conf_item *item,
-			  void *field)
+/* A user or group name: empty, or one that exists now. */
+static int conf_set_account(struct conf_ctx *ctx, const struct conf_item *item,
+			    void *field, size_t size, bool is_user)
 {
+	const char *what = is_user ? "user" : "group";
 	char quoted[80];
 	int ret;
 
-	if (conf_check_length(ctx, item, CONF_FIELD_SIZE(control.group),
-			      "name", "characters"))
+	if (conf_check_length(ctx, item, size, "name", "characters"))
 		return -EINVAL;
 	if (*item->value.s) {
-		ret = conf_group_exists(item->value.s);
+		ret = conf_account_exists(item->value.s, is_user);
 		conf_quote_value(quoted, sizeof(quoted), item);
 		if (ret == -ENOENT) {
-			conf_report_at(ctx, item->setting, "%s: no group named '%s'",
-				       item->path, quoted);
+			conf_report_at(ctx, item->setting, "%s: no %s named '%s'",
+				       item->path, what, quoted);
 			return ret;
 		}
 		if (ret < 0) {
-			conf_report_at(ctx, item->setting, "%s: cannot look up group '%s': %s",
-				       item->path, quoted, strerror(-ret));
+			conf_report_at(ctx, item->setting, "%s: cannot look up %s '%s': %s",
+				       item->path, what, quoted, strerror(-ret));
 			return ret;
 		}
 	}
 	strcpy(field, item->value.s);
 	return 0;
+}
+
+static int conf_set_group(struct conf_ctx *ctx, const struct conf_item *item,
+			  void *field)
+{
+	return conf_set_account(ctx, item, field, CONF_FIELD_SIZE(control.group), false);
+}
+
+static int conf_set_daemon_user(struct conf_ctx *ctx, const struct conf_item *item,
+				void *field)
+{
+	return conf_set_account(ctx, item, field, CONF_FIELD_SIZE(daemon.user), true);
+}
+
+static int conf_set_daemon_group(struct conf_ctx *ctx, const struct conf_item *item,
+				 void *field)
+{
+	return conf_set_account(ctx, item, field, CONF_FIELD_SIZE(daemon.group), false);
 }
 
 /* Checks across keys. */
@@ -254,6 +278,25 @@ static void conf_check_queue(struct conf_ctx *ctx, const config_setting_t *group
 	conf_report_at(ctx, where,
 		       "queue.first = %u with queue.count = %u ends at queue %lu, above %u",
 		       conf->queue.first, conf->queue.count, last, UINT16_MAX);
+}
+
+/* daemon.group picks the group of the user the daemon switches to: alone
+ * it would do nothing, which is more likely a mistake than a wish. A user
+ * key that was refused has been reported already. */
+static void conf_check_daemon(struct conf_ctx *ctx, const config_setting_t *group,
+			      const struct nfqfw_conf *conf)
+{
+	const config_setting_t *user = config_setting_get_member(group, "user");
+	const config_setting_t *where = config_setting_get_member(group, "group");
+	const char *name = user ? config_setting_get_string(user) : "";
+	char quoted[80];
+
+	if (!conf->daemon.group[0] || !name || *name)
+		return;
+	conf_quote(quoted, sizeof(quoted), conf->daemon.group, strlen(conf->daemon.group));
+	conf_report_at(ctx, where ? where : group,
+		       "daemon.group: '%s' needs daemon.user (it is that user's group)",
+		       quoted);
 }
 
 /* The tables. */
@@ -356,6 +399,14 @@ static const struct conf_key conf_log_keys[] = {
 	{ NULL },
 };
 
+static const struct conf_key conf_daemon_keys[] = {
+	{ .name = "user", .kind = CONF_STRING,
+	  .offset = CONF_OFFSET(daemon.user), .set = conf_set_daemon_user },
+	{ .name = "group", .kind = CONF_STRING,
+	  .offset = CONF_OFFSET(daemon.group), .set = conf_set_daemon_group },
+	{ NULL },
+};
+
 const struct conf_section conf_schema[] = {
 	{ "queue", conf_queue_keys, conf_check_queue },
 	{ "packet", conf_packet_keys, NULL },
@@ -363,5 +414,6 @@ const struct conf_section conf_schema[] = {
 	{ "control", conf_control_keys, NULL },
 	{ "conntrack", conf_conntrack_keys, NULL },
 	{ "log", conf_log_keys, NULL },
+	{ "daemon", conf_daemon_keys, conf_check_daemon },
 	{ NULL, NULL, NULL },
 };

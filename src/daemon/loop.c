@@ -15,6 +15,7 @@
 
 #include "nfqfw/daemon.h"
 #include "nfqfw/log.h"
+#include "nfqfw/watchdog.h"
 
 /* Returns true when the daemon should stop. */
 static bool loop_on_signal(struct daemon *d)
@@ -75,24 +76,27 @@ static void loop_on_gc_tick(struct daemon *d, int fd)
 
 int daemon_loop(struct daemon *d)
 {
+	struct watchdog wd;
+	int err = watchdog_init(&wd, d->workers, d->nworkers, d->ct);
 	int gc_fd = loop_gc_timer();
-	struct pollfd fds[3] = {
+	struct pollfd fds[4] = {
 		{ .fd = d->signal_fd, .events = POLLIN },
 		{ .fd = ctl_server_fd(d->ctl), .events = POLLIN },
 		{ .fd = gc_fd, .events = POLLIN },
+		{ .fd = watchdog_fd(&wd), .events = POLLIN },   /* -1: ignored */
 	};
 
 	if (gc_fd < 0) {
 		log_err("cannot create the expiry timer: %s", strerror(-gc_fd));
-		return gc_fd;
+		err = gc_fd;
 	}
-	for (;;) {
-		if (poll(fds, 3, -1) < 0) {
+	while (err == 0) {
+		if (poll(fds, 4, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			log_err("poll: %s", strerror(errno));
-			close(gc_fd);
-			return -errno;
+			err = -errno;
+			log_err("poll: %s", strerror(-err));
+			break;
 		}
 		if ((fds[0].revents & POLLIN) && loop_on_signal(d))
 			break;
@@ -100,9 +104,13 @@ int daemon_loop(struct daemon *d)
 			ctl_server_on_readable(d->ctl);
 		if (fds[2].revents & POLLIN)
 			loop_on_gc_tick(d, gc_fd);
+		if (fds[3].revents & POLLIN)
+			watchdog_on_tick(&wd);
 	}
-	close(gc_fd);
-	return 0;
+	if (gc_fd >= 0)
+		close(gc_fd);
+	watchdog_close(&wd);
+	return err;
 }
 
 /* Settings that the running daemon cannot change without a restart: the
@@ -118,10 +126,13 @@ static void reload_warn_restart_only(const struct nfqfw_conf *old,
 		log_warn("reload: control settings changed; they take effect at the next restart");
 	if (memcmp(&old->conntrack.ct, &new->conntrack.ct, sizeof(old->conntrack.ct)) != 0)
 		log_warn("reload: conntrack limits and timeouts changed; they take effect at the next restart");
+	if (memcmp(&old->daemon, &new->daemon, sizeof(old->daemon)) != 0)
+		log_warn("reload: daemon.user or daemon.group changed; they take effect at the next restart");
 }
 
 void daemon_reload(struct daemon *d)
 {
+	const char *outcome = "running; reload failed, the previous configuration stays";
 	struct nfqfw_conf *next = malloc(sizeof(*next));
 	char *errors = NULL;
 	size_t errors_len = 0;
@@ -150,10 +161,11 @@ void daemon_reload(struct daemon *d)
 	log_set_max_priority(d->conf.log.level);
 	pipeline_apply_reload(&d->pipeline, &d->conf);
 	log_notice("configuration reloaded from %s", d->conf.path);
+	outcome = "running; configuration reloaded";
 out:
 	if (err)
 		fclose(err);
 	free(errors);
 	free(next);
-	daemon_notify_ready("running");
+	daemon_notify_ready(outcome);
 }

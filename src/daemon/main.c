@@ -18,6 +18,7 @@
 
 #include "nfqfw/daemon.h"
 #include "nfqfw/log.h"
+#include "nfqfw/privileges.h"
 
 struct options {
 	const char *conf_path;
@@ -264,6 +265,11 @@ static int daemon_start(struct daemon *d, const char *conf_path)
 			err == -EADDRINUSE ? " (is another nfqfwd running?)" : "");
 		return err;
 	}
+	/* From here on CAP_NET_ADMIN only, as daemon.user if set; before the
+	 * workers start, because capabilities belong to threads. */
+	err = priv_drop(&d->conf.daemon, d->conf.control.socket, conf_path);
+	if (err < 0)
+		return err;
 	err = workers_start(d);
 	if (err < 0) {
 		log_err("cannot start the queue workers: %s", strerror(-err));

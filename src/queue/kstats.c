@@ -6,8 +6,11 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "nfqfw/kstats.h"
 
@@ -119,15 +122,68 @@ static bool kstats_read_line(FILE *f, char *buf, size_t size, bool *bad)
 	return c != EOF || len > 0 || *bad;
 }
 
+/* The file kept open by queue_kstats_keep_open(); set before any thread
+ * reads, read-only after. pread() shares no file offset between threads. */
+static int kstats_kept_fd = -1;
+static char kstats_kept_path[64];
+#define KSTATS_KEPT_MAX 65536   /* 64 queues of about 60 bytes fit easily */
+
+int queue_kstats_keep_open(const char *path)
+{
+	int fd;
+
+	if (strlen(path) >= sizeof(kstats_kept_path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (kstats_kept_fd >= 0)
+		close(kstats_kept_fd);
+	kstats_kept_fd = fd;
+	strcpy(kstats_kept_path, path);
+	return 0;
+}
+
+/* The kept file's text in *BUF, as a stream. One pread() takes it whole:
+ * procfs fills it with whole lines, all of one moment. An empty file has
+ * no line for any queue (ENOENT). */
+static FILE *kstats_open_kept(char **buf)
+{
+	FILE *f = NULL;
+	ssize_t n;
+	int err;
+
+	*buf = malloc(KSTATS_KEPT_MAX);
+	if (!*buf)
+		return NULL;
+	do
+		n = pread(kstats_kept_fd, *buf, KSTATS_KEPT_MAX, 0);
+	while (n < 0 && errno == EINTR);
+	if (n > 0)
+		f = fmemopen(*buf, (size_t)n, "r");
+	else if (n == 0)
+		errno = ENOENT;
+	if (!f) {
+		err = errno;
+		free(*buf);
+		*buf = NULL;
+		errno = err;
+	}
+	return f;
+}
+
 int queue_kstats_read(const char *path, uint16_t queue, struct queue_kstats *out)
 {
-	char line[256];
+	char line[256], *kept = NULL;
 	bool bad;
 	FILE *f;
 	int ret = -ENOENT;
 
 	*out = (struct queue_kstats){ .queue = queue };
-	f = fopen(path, "re");
+	if (kstats_kept_fd >= 0 && strcmp(path, kstats_kept_path) == 0)
+		f = kstats_open_kept(&kept);
+	else
+		f = fopen(path, "re");
 	if (!f)
 		return -errno;
 	while (kstats_read_line(f, line, sizeof(line), &bad)) {
@@ -144,5 +200,6 @@ int queue_kstats_read(const char *path, uint16_t queue, struct queue_kstats *out
 	if (ret != 0 && ferror(f))
 		ret = -EIO;
 	fclose(f);
+	free(kept);
 	return ret;
 }

@@ -136,5 +136,7 @@ void test_assert_defaults(const struct nfqfw_conf *c)
 	CU_ASSERT_EQUAL(c->control.mode, 0600);
 	CU_ASSERT_STRING_EQUAL(c->control.group, "");
 	CU_ASSERT_EQUAL(c->log.level, LOG_INFO);
+	CU_ASSERT_STRING_EQUAL(c->daemon.user, "");
+	CU_ASSERT_STRING_EQUAL(c->daemon.group, "");
 }
 

@@ -261,6 +261,49 @@ static void test_bad_group(void)
 		    "test.conf:1: control.group: the name is 64 characters long (at most 63)\n");
 }
 
+/* daemon.user and daemon.group: existing accounts only, a group only
+ * with a user, and the usual checks of type, length and names. */
+static void test_bad_daemon(void)
+{
+	char text[256];
+
+	test_expect("daemon: { user = \"nfqfw-no-such-user\"; };\n", 1,
+		    "test.conf:1: daemon.user: no user named 'nfqfw-no-such-user'\n");
+	test_expect("daemon: {\n  user = \"root\";\n  group = \"nfqfw-no-such-group\";\n};\n", 1,
+		    "test.conf:3: daemon.group: no group named 'nfqfw-no-such-group'\n");
+	test_expect("daemon: { user = \"nfqfw\\x01x\"; };\n", 1,
+		    "test.conf:1: daemon.user: no user named 'nfqfw\\x01x'\n");
+	snprintf(text, sizeof(text), "daemon: { user = \"%064d\"; };\n", 0);
+	test_expect(text, 1,
+		    "test.conf:1: daemon.user: the name is 64 characters long (at most 63)\n");
+	snprintf(text, sizeof(text), "daemon: { user = \"root\"; group = \"%064d\"; };\n", 0);
+	test_expect(text, 1,
+		    "test.conf:1: daemon.group: the name is 64 characters long (at most 63)\n");
+	test_expect("daemon: { user = 0; group = false; };\n", 2,
+		    "test.conf:1: daemon.user: expected a string, got an integer\n"
+		    "test.conf:1: daemon.group: expected a string, got a boolean\n");
+	test_expect("daemon: { usr = \"root\"; };\n", 1,
+		    "test.conf:1: unknown key 'usr' in section 'daemon' (did you mean 'user'?)\n");
+	test_expect("deamon: { user = \"root\"; };\n", 1,
+		    "test.conf:1: unknown section 'deamon' (did you mean 'daemon'?)\n");
+	test_expect("daemon = \"root\";\n", 1,
+		    "test.conf:1: daemon: expected a group { ... }, got a string\n");
+}
+
+/* A group alone would change nothing; with a refused user it is not
+ * reported a second time. */
+static void test_daemon_group_needs_user(void)
+{
+	test_expect("daemon: {\n  group = \"root\";\n};\n", 1,
+		    "test.conf:2: daemon.group: 'root' needs daemon.user (it is that user's group)\n");
+	test_expect("daemon: { user = \"\"; group = \"root\"; };\n", 1,
+		    "test.conf:1: daemon.group: 'root' needs daemon.user (it is that user's group)\n");
+	test_expect("daemon: { user = \"nfqfw-no-such-user\"; group = \"root\"; };\n", 1,
+		    "test.conf:1: daemon.user: no user named 'nfqfw-no-such-user'\n");
+	test_expect("daemon: { user = 7; group = \"root\"; };\n", 1,
+		    "test.conf:1: daemon.user: expected a string, got an integer\n");
+}
+
 /* Everything at once: all reported, in line order, none stopping the rest. */
 static void test_many_errors(void)
 {
@@ -323,6 +366,8 @@ static const struct unit_test check_error_tests[] = {
 	{ "bad socket", test_bad_socket },
 	{ "bad mode", test_bad_mode },
 	{ "bad group", test_bad_group },
+	{ "bad daemon user or group", test_bad_daemon },
+	{ "daemon group needs a user", test_daemon_group_needs_user },
 	{ "many errors", test_many_errors },
 	{ "failure keeps previous", test_failure_keeps_previous },
 	{ NULL, NULL },

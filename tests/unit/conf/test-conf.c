@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <grp.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -170,9 +171,11 @@ static void test_full_file(void)
 {
 	struct nfqfw_conf c;
 	const struct group *gr = getgrgid(0);
+	const struct passwd *pw = getpwuid(0);
 	char text[1024];
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(gr);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pw);
 
 	snprintf(text, sizeof(text),
 		 "queue: {\n"
@@ -191,7 +194,9 @@ static void test_full_file(void)
 		 "  mode = \"0660\";\n"
 		 "  group = \"%s\";\n"
 		 "};\n"
-		 "log = { level = \"debug\"; };\n", gr->gr_name);
+		 "log = { level = \"debug\"; };\n"
+		 "daemon: { user = \"%s\"; group = \"%s\"; };\n",
+		 gr->gr_name, pw->pw_name, gr->gr_name);
 	test_load_ok(text, &c);
 	CU_ASSERT_EQUAL(c.queue.first, 100);
 	CU_ASSERT_EQUAL(c.queue.count, 4);
@@ -206,6 +211,8 @@ static void test_full_file(void)
 	CU_ASSERT_EQUAL(c.control.mode, 0660);
 	CU_ASSERT_STRING_EQUAL(c.control.group, gr->gr_name);
 	CU_ASSERT_EQUAL(c.log.level, LOG_DEBUG);
+	CU_ASSERT_STRING_EQUAL(c.daemon.user, pw->pw_name);
+	CU_ASSERT_STRING_EQUAL(c.daemon.group, gr->gr_name);
 	CU_ASSERT_STRING_EQUAL(c.path, TEST_FILE);
 }
 

@@ -2,6 +2,7 @@
 /* Tests for the reader of /proc/net/netfilter/nfnetlink_queue, on files
  * written here: good lines, every kind of bad line, and missing files. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,6 +221,37 @@ static void test_nul_byte_in_line(void)
 	unlink(path);
 }
 
+/* A kept file is read through its descriptor, from offset 0 each time:
+ * its name may go (as access to /proc does for a daemon that gave up root)
+ * and every read sees the text of the moment. Other paths still open by
+ * name. Last in the suite: the kept descriptor stays. */
+static void test_kept_open_file(void)
+{
+	static const char seq7[] = "    3  100     0 2 65531     0     0       7  1\n";
+	static const char seq9[] = "    3  100     0 2 65531     0     0       9  1\n";
+	struct queue_kstats ks;
+	char kept[64];
+	int fd;
+
+	snprintf(kept, sizeof(kept), "%s", write_text(seq7));
+	CU_ASSERT_EQUAL_FATAL(queue_kstats_keep_open(kept), 0);
+	fd = open(kept, O_WRONLY | O_CLOEXEC);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(unlink(kept), 0);
+	CU_ASSERT_EQUAL(queue_kstats_read(kept, 3, &ks), 0);
+	CU_ASSERT_EQUAL(ks.id_sequence, 7);
+	CU_ASSERT_EQUAL(pwrite(fd, seq9, strlen(seq9), 0), (ssize_t)strlen(seq9));
+	CU_ASSERT_EQUAL(queue_kstats_read(kept, 3, &ks), 0);
+	CU_ASSERT_EQUAL(ks.id_sequence, 9);
+	CU_ASSERT_EQUAL(queue_kstats_read(kept, 4, &ks), -ENOENT);
+	CU_ASSERT_EQUAL(ftruncate(fd, 0), 0);
+	CU_ASSERT_EQUAL(queue_kstats_read(kept, 3, &ks), -ENOENT);
+	CU_ASSERT_FALSE(ks.present);
+	close(fd);
+	CU_ASSERT_EQUAL(queue_kstats_read("/nonexistent/nfqfw-kstats", 3, &ks), -ENOENT);
+	CU_ASSERT_EQUAL(queue_kstats_keep_open("/nonexistent/nfqfw-kstats"), -ENOENT);
+}
+
 static const struct unit_test kstats_tests[] = {
 	{ "reads the line of the queue", test_reads_the_line_of_the_queue },
 	{ "queue without a line is -ENOENT", test_queue_without_line_is_enoent },
@@ -233,6 +265,7 @@ static const struct unit_test kstats_tests[] = {
 	{ "malformed lines skipped in a file", test_malformed_lines_skipped_in_file },
 	{ "overlong line skipped whole", test_overlong_line_skipped_whole },
 	{ "NUL byte in a line", test_nul_byte_in_line },
+	{ "kept open file", test_kept_open_file },
 	{ NULL, NULL },
 };
 
