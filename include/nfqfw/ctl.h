@@ -49,6 +49,11 @@ struct ctl_context {
 	const char *proc_queue_path;    /* /proc/net/netfilter/nfnetlink_queue */
 	struct ct_table *ct;            /* the connection table, NULL if none */
 	struct invalid_log *invalid;    /* latest INVALID verdicts, NULL if none */
+	/* Re-reads the configuration like SIGHUP. Returns 0, the number of
+	 * errors (the running configuration stays), or a negative errno;
+	 * *errors gets the error lines (free() them). */
+	int (*reload)(void *arg, char **errors);
+	void *reload_arg;
 };
 
 struct ctl_server;

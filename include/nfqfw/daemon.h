@@ -31,8 +31,10 @@ struct daemon {
  * itself failed. */
 int daemon_loop(struct daemon *d);
 
-/* Re-reads the configuration (SIGHUP). A bad file changes nothing. */
-void daemon_reload(struct daemon *d);
+/* Re-reads the configuration (SIGHUP, nfqfwctl reload). A bad file changes
+ * nothing. Returns 0, the number of errors, or a negative errno; with
+ * ERRORS non-NULL, *ERRORS gets the error lines (the caller frees them). */
+int daemon_reload(struct daemon *d, char **errors_out);
 
 /* Service manager notification (sd_notify), no-ops without libsystemd. */
 void daemon_notify_ready(const char *status);

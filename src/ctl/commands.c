@@ -17,6 +17,7 @@ const struct ctl_command ctl_commands[] = {
 	  "the connection table, as conntrack -L prints it; flush or delete entries; the latest INVALID packets and why", 0, 7 },
 	{ "help",   ctl_cmd_help,   "", "list the commands", 0, 0 },
 	{ "metrics", ctl_cmd_metrics, "", "every counter of stats in the Prometheus text format", 0, 0 },
+	{ "reload", ctl_cmd_reload, "", "re-read the configuration (as SIGHUP); a file with errors is refused", 0, 0 },
 	{ "stats",  ctl_cmd_stats,  "", "packet counters per queue, with the kernel's own", 0, 0 },
 	{ "status", ctl_cmd_status, "", "version, uptime and the settings in force", 0, 0 },
 	{ NULL, NULL, NULL, NULL, 0, 0 },

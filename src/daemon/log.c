@@ -5,12 +5,18 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "nfqfw/log.h"
 
 static enum log_target log_target = LOG_TO_STDERR;
+/* stderr is the journal's stream (systemd, Type=notify with -f): lines
+ * carry a "<N>" priority prefix, which the journal files them under. */
+static bool log_to_journal_stream;
 static _Atomic int log_max_priority = LOG_INFO;
 
 static const char *const log_priority_names[] = {
@@ -19,9 +25,25 @@ static const char *const log_priority_names[] = {
 	[LOG_INFO] = "info", [LOG_DEBUG] = "debug",
 };
 
+/* JOURNAL_STREAM holds "device:inode" of the journal's stream; it counts
+ * only if stderr is still that file (and not redirected since). */
+static bool log_stderr_is_journal(void)
+{
+	const char *env = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (!env || sscanf(env, "%llu:%llu", &dev, &ino) != 2)
+		return false;
+	if (fstat(STDERR_FILENO, &st) < 0)
+		return false;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
 void log_open(const char *ident, enum log_target target, int max_priority)
 {
 	log_target = target;
+	log_to_journal_stream = target == LOG_TO_STDERR && log_stderr_is_journal();
 	log_max_priority = max_priority;
 	if (target == LOG_TO_SYSLOG)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
@@ -61,7 +83,10 @@ static void log_vmsg(int priority, const char *fmt, va_list ap)
 	}
 	/* One fprintf per line: stdio locks the stream, so lines from
 	 * different threads never interleave. */
-	fprintf(stderr, "nfqfwd: %s: %s\n", log_priority_names[priority & 7], line);
+	if (log_to_journal_stream)
+		fprintf(stderr, "<%d>%s\n", priority & 7, line);
+	else
+		fprintf(stderr, "nfqfwd: %s: %s\n", log_priority_names[priority & 7], line);
 }
 
 void log_msg(int priority, const char *fmt, ...)

@@ -31,7 +31,7 @@ static bool loop_on_signal(struct daemon *d)
 		log_notice("received %s, stopping", strsignal((int)si.ssi_signo));
 		return true;
 	case SIGHUP:
-		daemon_reload(d);
+		daemon_reload(d, NULL);
 		return false;
 	default:
 		return false;
@@ -130,14 +130,14 @@ static void reload_warn_restart_only(const struct nfqfw_conf *old,
 		log_warn("reload: daemon.user or daemon.group changed; they take effect at the next restart");
 }
 
-void daemon_reload(struct daemon *d)
+int daemon_reload(struct daemon *d, char **errors_out)
 {
 	const char *outcome = "running; reload failed, the previous configuration stays";
 	struct nfqfw_conf *next = malloc(sizeof(*next));
 	char *errors = NULL;
 	size_t errors_len = 0;
 	FILE *err;
-	int nerr;
+	int nerr = -ENOMEM;
 
 	daemon_notify_reloading();
 	err = open_memstream(&errors, &errors_len);
@@ -165,7 +165,11 @@ void daemon_reload(struct daemon *d)
 out:
 	if (err)
 		fclose(err);
-	free(errors);
+	if (errors_out)
+		*errors_out = errors;
+	else
+		free(errors);
 	free(next);
 	daemon_notify_ready(outcome);
+	return nerr;
 }

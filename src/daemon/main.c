@@ -200,6 +200,11 @@ static int hook_setup(struct daemon *d)
 	return 0;
 }
 
+static int daemon_ctl_reload(void *arg, char **errors)
+{
+	return daemon_reload(arg, errors);
+}
+
 static void ctl_context_fill(struct daemon *d, const char *conf_path)
 {
 	d->ctl_ctx = (struct ctl_context) {
@@ -215,6 +220,8 @@ static void ctl_context_fill(struct daemon *d, const char *conf_path)
 		.proc_queue_path = QUEUE_PROC_PATH,
 		.ct = d->ct,
 		.invalid = &d->pipeline.invalid,
+		.reload = daemon_ctl_reload,
+		.reload_arg = d,
 	};
 }
 

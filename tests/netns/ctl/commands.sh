@@ -13,7 +13,7 @@ set -euo pipefail
 
 PROMCHECK="$NFQFW_SRCDIR/tests/netns/ctl/promcheck.py"
 # The commands this test covers; `help` must list no other.
-COVERED="conntrack help metrics stats status"
+COVERED="conntrack help metrics reload stats status"
 
 lab_init
 lab_require_cmds socat ss nft python3 timeout
@@ -200,6 +200,21 @@ ctl ct.bad conntrack delete
 lab_check "conntrack delete without a filter: exit 2" usage_error ct.bad "delete needs at least one filter"
 ctl ct.bad -o json conntrack list colour=blue
 lab_check "conntrack list with a bad filter: exit 2" usage_error ct.bad "bad filter 'colour=blue'"
+
+# ---- reload ----
+ctl reload.ok reload
+lab_check "reload: a good file reloads (exit 0)" exited 0 reload.ok.out "configuration reloaded from $conf"
+ctl reload.json -o json reload
+lab_check "reload: json parses" ok_json reload.json
+lab_check_eq "reload: json says reloaded" True "$(jq_ reload.json "j['reloaded']")"
+cp "$conf" "$LAB_TMP/good.conf"
+printf 'queue: { fail_opn = true; };\n' >>"$conf"
+ctl reload.bad reload
+lab_check "reload: a broken file is refused (exit 1) with file:line" \
+	exited 1 reload.bad.err "reload refused, the running configuration stays: $conf:"
+lab_check "reload: the daemon still answers after a refused reload" lab_ctl status
+lab_check "reload: traffic still crosses after a refused reload" lab_ping "$LAB_C" "$LAB_S4"
+cp "$LAB_TMP/good.conf" "$conf"
 
 # ---- help ----
 ctl help.text help
