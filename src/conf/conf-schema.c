@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "conf-internal.h"
+#include "nfqfw/account.h"
 
 #define CONF_OFFSET(member) offsetof(struct nfqfw_conf, member)
 #define CONF_FIELD_SIZE(member) sizeof(((struct nfqfw_conf *)NULL)->member)
@@ -183,33 +184,10 @@ static int conf_set_mode(struct conf_ctx *ctx, const struct conf_item *item,
  * another negative errno if the account database could not be read. */
 static int conf_account_exists(const char *name, bool is_user)
 {
-	size_t size = 1024;
-	struct passwd pw, *pw_found = NULL;
-	struct group grp, *gr_found = NULL;
-	char *buf = NULL;
-	bool found;
-	int rc;
+	uid_t uid;
+	gid_t gid;
 
-	do {
-		char *bigger = realloc(buf, size);
-
-		if (!bigger) {
-			free(buf);
-			return -ENOMEM;
-		}
-		buf = bigger;
-		rc = is_user ? getpwnam_r(name, &pw, buf, size, &pw_found)
-			     : getgrnam_r(name, &grp, buf, size, &gr_found);
-		size *= 2;
-	} while (rc == ERANGE && size <= 1024 * 1024);
-	free(buf);
-	found = is_user ? pw_found != NULL : gr_found != NULL;
-	if (found)
-		return 0;
-	/* POSIX lets "not found" come back as any of these. */
-	if (rc == 0 || rc == ENOENT || rc == ESRCH || rc == EBADF || rc == EPERM)
-		return -ENOENT;
-	return -rc;
+	return account_lookup(name, is_user, &uid, &gid);
 }
 
 /* A user or group name: empty, or one that exists now. */

@@ -42,50 +42,13 @@
 
 #include "nfqfw/kstats.h"
 #include "nfqfw/log.h"
+#include "nfqfw/account.h"
 #include "nfqfw/privileges.h"
 
 #define PRIV_STATUS_PATH "/proc/thread-self/status"
 #define PRIV_STATUS_MAX 16384
 
 /* ---- accounts ---- */
-
-/* Calls getpwnam_r (IS_USER) or getgrnam_r with a buffer that grows until
- * the entry fits, and keeps its IDs. */
-static int priv_getent(const char *name, bool is_user, uid_t *uid, gid_t *gid)
-{
-	size_t size = 1024;
-	struct passwd pw, *pw_found = NULL;
-	struct group gr, *gr_found = NULL;
-	char *buf = NULL;
-	int rc;
-
-	do {
-		char *bigger = realloc(buf, size);
-
-		if (!bigger) {
-			free(buf);
-			return -ENOMEM;
-		}
-		buf = bigger;
-		rc = is_user ? getpwnam_r(name, &pw, buf, size, &pw_found)
-			     : getgrnam_r(name, &gr, buf, size, &gr_found);
-		size *= 2;
-	} while (rc == ERANGE && size <= 1024 * 1024);
-	free(buf);
-	if (pw_found) {
-		*uid = pw.pw_uid;
-		*gid = pw.pw_gid;
-		return 0;
-	}
-	if (gr_found) {
-		*gid = gr.gr_gid;
-		return 0;
-	}
-	/* POSIX lets "not found" come back as any of these. */
-	if (rc == 0 || rc == ENOENT || rc == ESRCH || rc == EBADF || rc == EPERM)
-		return -ENOENT;
-	return -rc;
-}
 
 int priv_lookup(const struct conf_daemon *cd, struct priv_ids *ids)
 {
@@ -95,11 +58,11 @@ int priv_lookup(const struct conf_daemon *cd, struct priv_ids *ids)
 	*ids = (struct priv_ids){ .uid = getuid(), .gid = getgid() };
 	if (!cd->user[0])
 		return cd->group[0] ? -EINVAL : 0;
-	ret = priv_getent(cd->user, true, &ids->uid, &ids->gid);
+	ret = account_lookup(cd->user, true, &ids->uid, &ids->gid);
 	if (ret < 0)
 		return ret;
 	if (cd->group[0]) {
-		ret = priv_getent(cd->group, false, &unused_uid, &ids->gid);
+		ret = account_lookup(cd->group, false, &unused_uid, &ids->gid);
 		if (ret < 0)
 			return ret;
 	}
