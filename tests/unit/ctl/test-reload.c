@@ -64,6 +64,7 @@ static void test_reload_refused(void)
 			       "ERR 1 reload refused, the running configuration stays: "
 			       "/etc/nfqfw/nfqfw.conf:7: unknown key 'fail_opn' in section "
 			       "'queue' (and more: see nfqfwd -t)\n");
+	ctl_buf_free(&reply);
 	setup(1, "/etc/nfqfw/nfqfw.conf:3: syntax error\n");
 	CU_ASSERT_EQUAL(request("text reload"), CTL_EXIT_FAILURE);
 	CU_ASSERT_STRING_EQUAL(reply.data,
