@@ -46,4 +46,16 @@ static inline int unit_run(const struct unit_suite *suites)
 #define UNIT_MAIN(suite_table) \
 	int main(void) { return unit_run(suite_table); }
 
+/* The same, with process-wide set-up and tear-down around the run (e.g.
+ * registering the main thread as an RCU reader). */
+#define UNIT_MAIN_WITH(suite_table, setup, teardown) \
+	int main(void) \
+	{ \
+		int rc; \
+		setup(); \
+		rc = unit_run(suite_table); \
+		teardown(); \
+		return rc; \
+	}
+
 #endif

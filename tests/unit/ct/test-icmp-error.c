@@ -267,17 +267,4 @@ static const struct unit_suite suites[] = {
 	{ NULL, NULL }
 };
 
-static int run(void)
-{
-	int rc;
-
-	ct_thread_register();
-	rc = unit_run(suites);
-	ct_thread_unregister();
-	return rc;
-}
-
-int main(void)
-{
-	return run();
-}
+UNIT_MAIN_WITH(suites, ct_thread_register, ct_thread_unregister)

@@ -298,12 +298,4 @@ static const struct unit_suite suites[] = {
 	{ NULL, NULL },
 };
 
-int main(void)
-{
-	int ret;
-
-	ct_thread_register();
-	ret = unit_run(suites);
-	ct_thread_unregister();
-	return ret;
-}
+UNIT_MAIN_WITH(suites, ct_thread_register, ct_thread_unregister)
