@@ -73,6 +73,21 @@ static inline bool ct_tcp_after(uint32_t a, uint32_t b)
 }
 
 enum ct_tcp_class ct_tcp_class_of(uint8_t flags);
+/* The three-letter aliases of the state table and its comments (the
+ * seeds' notation, as the kernel's table uses too). */
+#define sNO CT_TCP_NONE
+#define sSS CT_TCP_SYN_SENT
+#define sSR CT_TCP_SYN_RECV
+#define sES CT_TCP_ESTABLISHED
+#define sFW CT_TCP_FIN_WAIT
+#define sCW CT_TCP_CLOSE_WAIT
+#define sLA CT_TCP_LAST_ACK
+#define sTW CT_TCP_TIME_WAIT
+#define sCL CT_TCP_CLOSE
+#define sS2 CT_TCP_SYN_SENT2
+#define sIV CT_TCP_INVALID
+#define sIG CT_TCP_IGNORE
+
 /* The state table's cell: a state, CT_TCP_INVALID or CT_TCP_IGNORE. */
 uint8_t ct_tcp_next_state(enum ct_dir dir, enum ct_tcp_class cls,
 			  enum ct_tcp_state_id old);

@@ -63,19 +63,6 @@ enum ct_tcp_class ct_tcp_class_of(uint8_t flags)
 	return CT_TCP_CLASS_NONE;
 }
 
-#define sNO CT_TCP_NONE
-#define sSS CT_TCP_SYN_SENT
-#define sSR CT_TCP_SYN_RECV
-#define sES CT_TCP_ESTABLISHED
-#define sFW CT_TCP_FIN_WAIT
-#define sCW CT_TCP_CLOSE_WAIT
-#define sLA CT_TCP_LAST_ACK
-#define sTW CT_TCP_TIME_WAIT
-#define sCL CT_TCP_CLOSE
-#define sS2 CT_TCP_SYN_SENT2
-#define sIV CT_TCP_INVALID
-#define sIG CT_TCP_IGNORE
-
 /*
  * The state table: [direction][flag class][old state] -> new state.
  *

@@ -14,19 +14,6 @@
 #include "tcp-harness.h"
 #include "tcp-internal.h"   /* src/ct/proto: the table itself */
 
-#define sNO CT_TCP_NONE
-#define sSS CT_TCP_SYN_SENT
-#define sSR CT_TCP_SYN_RECV
-#define sES CT_TCP_ESTABLISHED
-#define sFW CT_TCP_FIN_WAIT
-#define sCW CT_TCP_CLOSE_WAIT
-#define sLA CT_TCP_LAST_ACK
-#define sTW CT_TCP_TIME_WAIT
-#define sCL CT_TCP_CLOSE
-#define sS2 CT_TCP_SYN_SENT2
-#define sIV CT_TCP_INVALID
-#define sIG CT_TCP_IGNORE
-
 /* The seeds' table (seeds/000, rows 1-12, columns A-J) as printed there.
  * Its last column is LISTEN, a state the kernel never used; the same slot
  * holds SYN_SENT2 today. */

@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json-check.h"   /* json_utf8_len() */
+
 #define PROM_NAME_MAX 128
 #define PROM_LABELS_MAX 512
 #define PROM_LINE_MAX 4096
@@ -87,29 +89,6 @@ static inline size_t prom_name_len(const char *p, bool colon)
 	return n;
 }
 
-static inline size_t prom_utf8_len(const unsigned char *p)
-{
-	size_t n;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
-	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
-		return 0;
-	return n;
-}
-
 /* Checks the escapes and the UTF-8 of TEXT up to END (or the NUL);
  * QUOTED: a label value, where \" is allowed too. Returns where it stopped
  * (at END, the NUL, or for a label value at its closing quote), or NULL. */
@@ -125,7 +104,7 @@ static inline const char *prom_check_text(const char *p, bool quoted)
 			}
 			return NULL;
 		}
-		n = prom_utf8_len((const unsigned char *)p);
+		n = json_utf8_len((const unsigned char *)p);
 		if (n == 0 || *p == '\n')
 			return NULL;
 		p += n;
