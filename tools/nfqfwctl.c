@@ -43,6 +43,7 @@ static void ctltool_usage(FILE *out)
 		"           the connection table, as conntrack -L prints it\n"
 		"  metrics  every counter in the Prometheus text format\n"
 		"  reload   re-read the configuration; a file with errors is refused\n"
+		"  rules    the filter chains, rules and counters (iptables -L -v -n)\n"
 		"  help     list the commands the daemon knows\n"
 		"\n"
 		"Exit status: 0 ok, 1 the daemon reported a failure, 2 usage error or\n"

@@ -11,6 +11,8 @@
 
 #include "nfqfw/ct.h"
 
+struct rules_set;
+
 #define CONF_DEFAULT_PATH "/etc/nfqfw/nfqfw.conf"
 #define CONF_DEFAULT_SOCKET "/run/nfqfw/nfqfw.sock"
 
@@ -27,6 +29,7 @@ struct conf_queue {
 	uint32_t max_len;           /* queue.max_len, default 4096 */
 	uint32_t socket_buffer;     /* queue.socket_buffer (bytes), default 8 MiB */
 	uint32_t pass_mark;         /* queue.pass_mark, default 0x00100000; 0 = off */
+	uint32_t state_mark;        /* queue.state_mark, default 0x00e00000; 0 = off */
 };
 
 struct conf_packet {
@@ -68,15 +71,21 @@ struct nfqfw_conf {
 	struct conf_conntrack conntrack;
 	struct conf_log log;
 	struct conf_daemon daemon;
+	/* The `filter` group and `sets` list, loaded and compiled (NULL: no
+	 * filter rules). Owned: conf_release() frees it. */
+	struct rules_set *rules;
 };
 
 /* Fills *conf with the defaults above. */
 void conf_defaults(struct nfqfw_conf *conf);
+/* Frees what conf_load() allocated (the ruleset); CONF stays usable with
+ * no rules. */
+void conf_release(struct nfqfw_conf *conf);
 
 /* Loads and checks PATH. Every problem is written to ERR as one line
  * "PATH:LINE: message" (all of them, not just the first). Returns 0 on
- * success, otherwise the number of errors (> 0); *conf is then unspecified
- * and the caller keeps whatever configuration it had. */
+ * success (*CONF is overwritten: release what it held first), otherwise
+ * the number of errors (> 0) and *CONF is left as it was. */
 int conf_load(struct nfqfw_conf *conf, const char *path, FILE *err);
 
 #endif

@@ -36,6 +36,8 @@ struct ctl_worker_info {
 
 /* What the daemon lets the control commands see. Filled by the daemon,
  * read-only for the control code. */
+struct filter;
+
 struct ctl_context {
 	const char *version;
 	const char *conf_path;
@@ -49,6 +51,7 @@ struct ctl_context {
 	const char *proc_queue_path;    /* /proc/net/netfilter/nfnetlink_queue */
 	struct ct_table *ct;            /* the connection table, NULL if none */
 	struct invalid_log *invalid;    /* latest INVALID verdicts, NULL if none */
+	const struct filter *filter;    /* the filter rules, NULL if none */
 	/* Re-reads the configuration like SIGHUP. Returns 0, the number of
 	 * errors (the running configuration stays), or a negative errno;
 	 * *errors gets the error lines (free() them). */

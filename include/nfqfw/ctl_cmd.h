@@ -141,6 +141,7 @@ int ctl_cmd_stats(struct ctl_call *call);
 int ctl_cmd_conntrack(struct ctl_call *call);
 int ctl_cmd_metrics(struct ctl_call *call);
 int ctl_cmd_reload(struct ctl_call *call);
+int ctl_cmd_rules(struct ctl_call *call);
 /* The connection tracking part of stats (nothing without a table). */
 void ctl_stats_ct_json(struct ctl_json *j, const struct ctl_context *ctx);
 void ctl_stats_ct_text(struct ctl_buf *b, const struct ctl_context *ctx);

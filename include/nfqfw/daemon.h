@@ -12,6 +12,9 @@
 #include "nfqfw/pipeline.h"
 #include "nfqfw/queue.h"
 
+struct iface_names;
+struct reject_sender;
+
 struct daemon {
 	struct nfqfw_conf conf;
 	struct pipeline pipeline;
@@ -24,6 +27,8 @@ struct daemon {
 	struct ctl_context ctl_ctx;
 	struct ctl_server *ctl;
 	struct ct_table *ct;
+	struct iface_names *ifnames;        /* ifindex -> name for the rules */
+	struct reject_sender *reject;       /* raw sockets for rejects */
 	int signal_fd;
 };
 

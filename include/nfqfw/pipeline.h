@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The per-packet path behind the queues: parse, then the stages (connection
- * tracking, rules and NAT arrive with later work), then the verdict. */
+/* The per-packet path behind the queues: parse, connection tracking at the
+ * entry hooks, the filter rules at input, forward and output, then the
+ * verdict. */
 #ifndef NFQFW_PIPELINE_H
 #define NFQFW_PIPELINE_H
 
@@ -9,6 +10,7 @@
 
 #include "nfqfw/conf.h"
 #include "nfqfw/ct.h"
+#include "nfqfw/filter.h"
 #include "nfqfw/invalid_log.h"
 #include "nfqfw/queue.h"
 
@@ -20,8 +22,13 @@ struct pipeline {
 	struct ct_table *ct;
 	/* The latest INVALID verdicts, for nfqfwctl. */
 	struct invalid_log invalid;
+	/* The operator's filter rules. */
+	struct filter filter;
 	/* Fixed for the daemon's life: the nftables rules carry it. */
 	uint32_t pass_mark;
+	/* Where a packet's conntrack state rides from the entry hook to the
+	 * filter hooks (0: looked up again there). */
+	uint32_t state_mark;
 };
 
 void pipeline_init(struct pipeline *pl, const struct nfqfw_conf *conf,

@@ -59,6 +59,10 @@ enum {
 	RULES_M_ICMP      = 1u << 11,
 	RULES_M_MARK      = 1u << 12,
 	RULES_M_LENGTH    = 1u << 13,
+	/* Stateful (struct rules_rule::limit, ::connlimit): not answered by
+	 * rules_rule_matches(), but by the chain walk once the rest matched. */
+	RULES_M_LIMIT     = 1u << 14,
+	RULES_M_CONNLIMIT = 1u << 15,
 };
 
 /* TCP flag bits as struct pkt_tcp carries them. */
@@ -126,6 +130,52 @@ struct rules_match {
 	bool len_neg;
 };
 
+/* Which address a stateful match counts by: none (one count for the whole
+ * rule), the packet's source or destination, masked to PLEN4 bits (IPv4)
+ * or PLEN6 bits (IPv6). */
+enum rules_per_addr {
+	RULES_PER_RULE,
+	RULES_PER_SRC,
+	RULES_PER_DST,
+};
+
+struct rules_per {
+	enum rules_per_addr addr;
+	uint8_t plen4, plen6;
+	/* Keys the table holds (0: RULES_PER_SLOTS_DEFAULT), rounded up to a
+	 * power of two >= 8; unused for RULES_PER_RULE. */
+	uint32_t slots;
+};
+
+#define RULES_LIMIT_RATE_MAX 1000000000u
+#define RULES_LIMIT_BURST_MAX 100000u
+#define RULES_LIMIT_BURST_DEFAULT 5u      /* as iptables' limit */
+#define RULES_CONNLIMIT_MAX 65535u
+#define RULES_PER_SLOTS_MAX (1u << 22)
+#define RULES_SECOND_NS UINT64_C(1000000000)
+#define RULES_DAY_NS (86400 * RULES_SECOND_NS)
+#define RULES_PER_SLOTS_DEFAULT 65536u
+
+/* limit: RATE packets per PERIOD_NS on average, BURST at once (a token
+ * bucket of BURST tokens refilled one every PERIOD_NS / RATE, rounded up
+ * to whole nanoseconds). PERIOD_NS: RULES_SECOND_NS up to RULES_DAY_NS. */
+struct rules_limit_spec {
+	uint32_t rate;         /* 1..RULES_LIMIT_RATE_MAX */
+	uint64_t period_ns;    /* a second, minute, hour or day */
+	uint32_t burst;        /* 1..RULES_LIMIT_BURST_MAX */
+	struct rules_per per;
+};
+
+/* connlimit: matches when the key has more than OVER connections, this
+ * packet's included. */
+struct rules_connlimit_spec {
+	uint32_t over;         /* 0..RULES_CONNLIMIT_MAX */
+	struct rules_per per;
+};
+
+struct rules_limit;
+struct rules_connlimit;
+
 #define RULES_LOG_PREFIX_MAX 30   /* with the NUL, as the kernel's LOG */
 
 struct rules_log {
@@ -141,6 +191,13 @@ struct rules_rule {
 	bool has_log, has_mark_set;
 	struct rules_log log;
 	uint32_t mark_set_value, mark_set_mask;  /* mark = (mark & ~mask) | value */
+	/* RULES_M_LIMIT, RULES_M_CONNLIMIT: what the builder sets; the state
+	 * (buckets, connection lists) is made by rules_compile() and freed
+	 * with the set. Until compiled, a stateful match never matches. */
+	struct rules_limit_spec limit_spec;
+	struct rules_connlimit_spec connlimit_spec;
+	struct rules_limit *limit;
+	struct rules_connlimit *connlimit;
 	unsigned int line;                   /* in the configuration; 0 if none */
 	/* Set by rules_chain_append(). */
 	struct rules_chain *chain;
@@ -172,6 +229,11 @@ struct rules_packet {
 	const char *in, *out;
 	uint32_t mark;
 	uint32_t len;
+	/* For the stateful matches (limit, connlimit): the time (CLOCK_MONOTONIC),
+	 * the connection table and the packet's entry (NULL when untracked). */
+	uint64_t now_ns;
+	struct ct_table *ct_table;
+	const struct ct_entry *entry;
 };
 
 #define RULES_MAX_LOGS 8
@@ -220,6 +282,7 @@ bool rules_addrset_contains(const struct rules_addrset *set, uint8_t family,
 			    const union pkt_addr *addr);
 size_t rules_addrset_size(const struct rules_addrset *set);
 uint8_t rules_addrset_family(const struct rules_addrset *set);
+const char *rules_addrset_name(const struct rules_addrset *set);
 
 /* Parses "192.0.2.1", "198.51.100.0/24", "2001:db8::/32" into *FAMILY,
  * ADDR (masked) and *PLEN. 0 or -EINVAL (also for host bits set past the
@@ -227,16 +290,24 @@ uint8_t rules_addrset_family(const struct rules_addrset *set);
 int rules_parse_addr(const char *s, uint8_t *family, union pkt_addr *addr,
 		     uint8_t *plen, bool strict);
 
-/* The compiled matcher for every chain. Returns 0 or -ENOMEM. After it the
- * ruleset is read-only (but for counters) and may be shared by threads. */
+/* The compiled matcher for every chain, and the state of every limit and
+ * connlimit. Returns 0, -ENOMEM, or -EINVAL for a limit_spec or
+ * connlimit_spec out of range. After it the ruleset is read-only (but for
+ * counters and that state) and may be shared by threads. */
 int rules_compile(struct rules_set *rs);
 
-/* Single rule, no side effect: the reference semantics of every match. */
+/* Single rule, no side effect: the reference semantics of every match but
+ * the stateful ones (RULES_M_LIMIT, RULES_M_CONNLIMIT), which the chain
+ * walk applies only to the rule it reaches, once the rest of it matched:
+ * connlimit first (it remembers the connection), then limit (it takes a
+ * token). A packet that fails them goes on to the next rule. */
 bool rules_rule_matches(const struct rules_rule *r, const struct rules_packet *rp);
 
 /* Evaluates base chain CHAIN for RP: the compiled matcher (the set must be
  * compiled) or the naive linear scan. Both count packets and bytes on every
- * rule that matched and on the policy. */
+ * rule that matched and on the policy. A connlimit looks connections up in
+ * RP->ct_table: the caller holds ct_read_lock() (the daemon holds it for
+ * the whole burst). */
 void rules_eval(const struct rules_chain *chain, const struct rules_packet *rp,
 		struct rules_result *res);
 void rules_eval_naive(const struct rules_chain *chain, const struct rules_packet *rp,
@@ -249,6 +320,12 @@ void rules_eval_naive(const struct rules_chain *chain, const struct rules_packet
  * Returns the number of errors; with none, *OUT is the compiled ruleset. */
 int rules_load(struct rules_set **out, const config_setting_t *filter_group,
 	       const config_setting_t *sets_list, const char *path, FILE *err);
+
+/* Packets a rule's limit or connlimit decided without a table slot (every
+ * slot its key can use was busy, or no memory): a limit refuses them, a
+ * connlimit matches them (fail closed). 0 for a rule without one. */
+uint64_t rules_limit_table_full(const struct rules_rule *r);
+uint64_t rules_connlimit_table_full(const struct rules_rule *r);
 
 const char *rules_verdict_name(enum rules_verdict v);
 const char *rules_reject_name(enum rules_reject r);

@@ -60,4 +60,47 @@ size_t rules_tss_residual(const struct rules_tss *tss);
 /* set.c */
 void rules_addrset_free(struct rules_addrset *set);
 
+/* The stateful matches' tables: RULES_PER_WAYS slots a key may use (its
+ * hash picks the group), one lock per group. */
+#define RULES_PER_WAYS 8
+
+/* What a stateful match counts by, for one packet: the masked address
+ * (FAMILY 0 and a zero address for RULES_PER_RULE). */
+struct rules_per_key {
+	union pkt_addr addr;
+	uint8_t family;
+};
+
+/* limit.c: the token bucket (one, or one per key). */
+int rules_limit_create(struct rules_limit **out, const struct rules_limit_spec *spec);
+void rules_limit_free(struct rules_limit *l);
+/* True if RP may pass (it took a token); false when over the rate, or
+ * when its key found no slot (counted in rules_limit_table_full). */
+bool rules_limit_take(struct rules_limit *l, const struct rules_packet *rp);
+
+/* connlimit.c: connections per key, as the kernel's nf_conncount. The
+ * caller holds the conntrack read lock (ct_read_lock). */
+int rules_connlimit_create(struct rules_connlimit **out,
+			   const struct rules_connlimit_spec *spec);
+void rules_connlimit_free(struct rules_connlimit *c);
+/* True if RP's key has more than OVER live connections, RP's own counted
+ * (and remembered); true also when its key found no slot (fail closed,
+ * counted); false for a packet without a connection. */
+bool rules_connlimit_over(struct rules_connlimit *c, const struct rules_packet *rp);
+
+/* Shared by both (limit.c). Groups of RULES_PER_WAYS slots for PER. */
+uint32_t rules_per_groups(const struct rules_per *per);
+void rules_per_key_of(const struct rules_per *per, const struct rules_packet *rp,
+		      struct rules_per_key *k);
+uint64_t rules_per_hash(uint64_t seed, const struct rules_per_key *k);
+bool rules_per_key_equal(const struct rules_per_key *a, const struct rules_per_key *b);
+uint64_t rules_per_seed(void);
+
+/* The loader's parsers of the stateful keys' strings: 0, or -EINVAL with
+ * the problem written to WHY (SIZE bytes). */
+int rules_limit_parse(const char *s, struct rules_limit_spec *spec, char *why,
+		      size_t size);
+int rules_per_parse(const char *s, struct rules_per *per, char *why, size_t size);
+int rules_connlimit_parse(const char *s, uint32_t *over, char *why, size_t size);
+
 #endif

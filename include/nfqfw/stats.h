@@ -40,6 +40,11 @@ struct queue_stats {
 	stat_counter gso;                /* packets handed over as GSO */
 	stat_counter csum_not_ready;     /* checksum left to the NIC/kernel */
 	stat_counter truncated_copies;   /* copy shorter than the packet */
+	/* The filter rules' verdicts (input, forward, output chains). */
+	stat_counter filter_accepted, filter_dropped, filter_rejected;
+	stat_counter rejects_sent;       /* resets and ICMP errors sent */
+	stat_counter rejects_not_sent;   /* not allowed (e.g. to an ICMP error) or failed */
+	stat_counter filter_logged;      /* log lines written by rules */
 	stat_counter last_seen_ns;       /* CLOCK_MONOTONIC of the last loop pass */
 };
 

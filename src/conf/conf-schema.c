@@ -238,6 +238,26 @@ static int conf_set_daemon_group(struct conf_ctx *ctx, const struct conf_item *i
 
 /* Checks across keys. */
 
+/* The state field carries a packet's conntrack state (0..4, plus one)
+ * from the entry hook to the filter hooks: three contiguous bits at least,
+ * apart from the pass mark. */
+static void conf_check_state_mark(struct conf_ctx *ctx, const config_setting_t *group,
+				  const struct conf_queue *q)
+{
+	const config_setting_t *where = config_setting_get_member(group, "state_mark");
+	uint32_t m = q->state_mark, low;
+
+	if (!where || m == 0)
+		return;
+	low = m & -m;
+	if (((m + low) & m) != 0 || (m >> __builtin_ctz(m)) < 7)
+		conf_report_at(ctx, where, "queue.state_mark: 0x%08x is not a run of "
+			       "at least 3 contiguous bits", m);
+	else if (m & q->pass_mark)
+		conf_report_at(ctx, where, "queue.state_mark: 0x%08x overlaps "
+			       "queue.pass_mark 0x%08x", m, q->pass_mark);
+}
+
 /* Queue numbers are 16 bits: the last of the range must exist. The message
  * goes to the line of count (or first), where the range was made. */
 static void conf_check_queue(struct conf_ctx *ctx, const config_setting_t *group,
@@ -246,6 +266,7 @@ static void conf_check_queue(struct conf_ctx *ctx, const config_setting_t *group
 	const config_setting_t *where;
 	unsigned long last = (unsigned long)conf->queue.first + conf->queue.count - 1;
 
+	conf_check_state_mark(ctx, group, &conf->queue);
 	if (last <= UINT16_MAX)
 		return;
 	where = config_setting_get_member(group, "count");
@@ -311,6 +332,8 @@ static const struct conf_key conf_queue_keys[] = {
 	  .offset = CONF_OFFSET(queue.socket_buffer), .set = conf_set_u32 },
 	{ .name = "pass_mark", .kind = CONF_INT, .min = 0, .max = UINT32_MAX,
 	  .offset = CONF_OFFSET(queue.pass_mark), .set = conf_set_u32 },
+	{ .name = "state_mark", .kind = CONF_INT, .min = 0, .max = UINT32_MAX,
+	  .offset = CONF_OFFSET(queue.state_mark), .set = conf_set_u32 },
 	{ NULL },
 };
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "conf-internal.h"
+#include "nfqfw/rules.h"
 
 void conf_defaults(struct nfqfw_conf *conf)
 {
@@ -25,6 +26,7 @@ void conf_defaults(struct nfqfw_conf *conf)
 		.max_len = 4096,
 		.socket_buffer = 8u * 1024 * 1024,
 		.pass_mark = 0x00100000,
+		.state_mark = 0x00e00000,
 	};
 	conf->packet.malformed = CONF_VERDICT_DROP;
 	strcpy(conf->nftables.table, "nfqfw");
@@ -281,8 +283,30 @@ static void conf_walk_section(struct conf_ctx *ctx, const struct conf_section *s
 		sec->check(ctx, group, conf);
 }
 
+/* The rules: the `filter` group and the `sets` list, which the rules
+ * loader checks (src/rules/load.c). */
+struct conf_rules_src {
+	const config_setting_t *filter, *sets;
+};
+
+static const char *const conf_rules_sections[] = { "filter", "sets", NULL };
+
+static bool conf_take_rules_section(const config_setting_t *s,
+				    struct conf_rules_src *src)
+{
+	const char *name = config_setting_name(s);
+
+	if (strcmp(name, "filter") == 0)
+		src->filter = s;
+	else if (strcmp(name, "sets") == 0)
+		src->sets = s;
+	else
+		return false;
+	return true;
+}
+
 static void conf_walk(struct conf_ctx *ctx, const config_setting_t *root,
-		      struct nfqfw_conf *conf)
+		      struct nfqfw_conf *conf, struct conf_rules_src *src)
 {
 	int n = config_setting_length(root);
 
@@ -292,12 +316,16 @@ static void conf_walk(struct conf_ctx *ctx, const config_setting_t *root,
 		struct conf_guess guess = { NULL, CONF_DISTANCE_MAX };
 		const struct conf_section *sec;
 
+		if (conf_take_rules_section(s, src))
+			continue;
 		for (sec = conf_schema; sec->name; sec++)
 			if (strcmp(name, sec->name) == 0)
 				break;
 		if (!sec->name) {
 			for (sec = conf_schema; sec->name; sec++)
 				conf_consider(&guess, name, sec->name);
+			for (const char *const *r = conf_rules_sections; *r; r++)
+				conf_consider(&guess, name, *r);
 			conf_unknown(ctx, s, "section", "", &guess);
 		} else if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
 			conf_report_at(ctx, s, "%s: expected a group { ... }, got %s",
@@ -308,14 +336,41 @@ static void conf_walk(struct conf_ctx *ctx, const config_setting_t *root,
 	}
 }
 
-/* Parses the pre-scanned TEXT and checks it into CONF. */
-static void conf_parse(struct conf_ctx *ctx, const char *text, struct nfqfw_conf *conf)
+/* A reject is sent from the daemon's own raw sockets with the pass mark,
+ * which is how the daemon knows its own packets at the output hook. */
+static int conf_check_rules(const struct nfqfw_conf *conf, FILE *err)
 {
+	const struct rules_set *rs = conf->rules;
+
+	if (!rs || conf->queue.pass_mark)
+		return 0;
+	for (size_t c = 0; c < rules_chain_count(rs); c++) {
+		const struct rules_chain *chain = rules_chain_at(rs, c);
+
+		for (uint32_t i = 0; i < chain->n_rules; i++) {
+			if (chain->rules[i].action != RULES_ACT_REJECT)
+				continue;
+			if (err)
+				fprintf(err, "%s:%u: action \"reject\" needs queue.pass_mark "
+					"(it marks the daemon's own rejects)\n",
+					conf->path, chain->rules[i].line);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Parses the pre-scanned TEXT, checks it into CONF and loads the rules.
+ * Returns the number of errors. */
+static int conf_parse(struct conf_ctx *ctx, const char *text, struct nfqfw_conf *conf)
+{
+	struct conf_rules_src src = { NULL, NULL };
+	int errors;
 	config_t cf;
 
 	config_init(&cf);
 	if (config_read_string(&cf, text) == CONFIG_TRUE) {
-		conf_walk(ctx, config_root_setting(&cf), conf);
+		conf_walk(ctx, config_root_setting(&cf), conf, &src);
 		/* SYN_SENT2 (simultaneous open) has no key of its own: like
 		 * the kernel, it uses the SYN_SENT timeout. */
 		conf->conntrack.ct.tcp_timeout[CT_TCP_SYN_SENT2] =
@@ -323,7 +378,19 @@ static void conf_parse(struct conf_ctx *ctx, const char *text, struct nfqfw_conf
 	} else
 		conf_report(ctx, (unsigned int)config_error_line(&cf), "%s",
 			    config_error_text(&cf) ? config_error_text(&cf) : "syntax error");
+	errors = conf_flush(ctx);
+	if (src.filter || src.sets) {
+		errors += rules_load(&conf->rules, src.filter, src.sets, ctx->path, ctx->err);
+		errors += conf_check_rules(conf, ctx->err);
+	}
 	config_destroy(&cf);
+	return errors;
+}
+
+void conf_release(struct nfqfw_conf *conf)
+{
+	rules_set_free(conf->rules);
+	conf->rules = NULL;
 }
 
 int conf_load(struct nfqfw_conf *conf, const char *path, FILE *err)
@@ -344,14 +411,17 @@ int conf_load(struct nfqfw_conf *conf, const char *path, FILE *err)
 		return conf_flush(&ctx);
 	}
 	strcpy(tmp.path, path);
-	if (conf_prescan(&ctx, text, len, &scanned) < 0)
+	if (conf_prescan(&ctx, text, len, &scanned) < 0) {
 		conf_report(&ctx, 0, "cannot check: %s", strerror(ENOMEM));
-	else
-		conf_parse(&ctx, scanned, &tmp);
+		errors = conf_flush(&ctx);
+	} else {
+		errors = conf_parse(&ctx, scanned, &tmp);
+	}
 	free(scanned);
 	free(text);
-	errors = conf_flush(&ctx);
 	if (errors == 0)
 		*conf = tmp;
+	else
+		conf_release(&tmp);
 	return errors;
 }

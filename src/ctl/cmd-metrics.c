@@ -170,6 +170,15 @@ static const struct ctl_metric_field {
 	       "Packets whose checksum was left to the kernel or the NIC."),
 	CTL_MF(truncated_copies, "nfqfw_packets_truncated_copies_total",
 	       "Packets handed over with a copy shorter than the packet."),
+	CTL_MF(filter_accepted, "nfqfw_filter_accepted_total",
+	       "Packets the filter rules accepted (input, forward and output chains)."),
+	CTL_MF(filter_dropped, "nfqfw_filter_dropped_total", "Packets the filter rules dropped."),
+	CTL_MF(filter_rejected, "nfqfw_filter_rejected_total", "Packets the filter rules rejected."),
+	CTL_MF(rejects_sent, "nfqfw_rejects_sent_total",
+	       "TCP resets and ICMP errors the daemon sent for rejected packets."),
+	CTL_MF(rejects_not_sent, "nfqfw_rejects_not_sent_total",
+	       "Rejected packets that got no answer (not allowed, e.g. to an ICMP error, or the send failed)."),
+	CTL_MF(filter_logged, "nfqfw_filter_log_lines_total", "Log lines written by rules."),
 #undef CTL_MF
 };
 

@@ -29,6 +29,12 @@ enum ctl_field {
 	CTL_F_GSO,
 	CTL_F_CSUM_NOT_READY,
 	CTL_F_TRUNCATED_COPIES,
+	CTL_F_FILTER_ACCEPTED,
+	CTL_F_FILTER_DROPPED,
+	CTL_F_FILTER_REJECTED,
+	CTL_F_REJECTS_SENT,
+	CTL_F_REJECTS_NOT_SENT,
+	CTL_F_FILTER_LOGGED,
 	CTL_F_COUNT
 };
 
@@ -50,6 +56,12 @@ static const struct {
 	CTL_FIELD(CTL_F_GSO, gso),
 	CTL_FIELD(CTL_F_CSUM_NOT_READY, csum_not_ready),
 	CTL_FIELD(CTL_F_TRUNCATED_COPIES, truncated_copies),
+	CTL_FIELD(CTL_F_FILTER_ACCEPTED, filter_accepted),
+	CTL_FIELD(CTL_F_FILTER_DROPPED, filter_dropped),
+	CTL_FIELD(CTL_F_FILTER_REJECTED, filter_rejected),
+	CTL_FIELD(CTL_F_REJECTS_SENT, rejects_sent),
+	CTL_FIELD(CTL_F_REJECTS_NOT_SENT, rejects_not_sent),
+	CTL_FIELD(CTL_F_FILTER_LOGGED, filter_logged),
 #undef CTL_FIELD
 };
 
@@ -371,6 +383,10 @@ static void ctl_stats_text(struct ctl_buf *b, const struct ctl_snapshot *snap,
 	static const enum ctl_field handover[] = {
 		CTL_F_GSO, CTL_F_CSUM_NOT_READY, CTL_F_TRUNCATED_COPIES,
 	};
+	static const enum ctl_field filter[] = {
+		CTL_F_FILTER_ACCEPTED, CTL_F_FILTER_DROPPED, CTL_F_FILTER_REJECTED,
+		CTL_F_REJECTS_SENT, CTL_F_REJECTS_NOT_SENT, CTL_F_FILTER_LOGGED,
+	};
 
 	ctl_stats_text_fields(b, snap, "Packets", packets, 5);
 	ctl_buf_puts(b, "\n");
@@ -381,6 +397,8 @@ static void ctl_stats_text(struct ctl_buf *b, const struct ctl_snapshot *snap,
 	ctl_stats_text_fields(b, snap, "Netlink", netlink, 5);
 	ctl_buf_puts(b, "\n");
 	ctl_stats_text_fields(b, snap, "Packet handover", handover, 3);
+	ctl_buf_puts(b, "\n");
+	ctl_stats_text_fields(b, snap, "Filter rules (input, forward, output)", filter, 6);
 	ctl_buf_puts(b, "\n");
 	ctl_stats_text_kernel(b, snap);
 	if (ctx->ct) {

@@ -18,6 +18,7 @@ const struct ctl_command ctl_commands[] = {
 	{ "help",   ctl_cmd_help,   "", "list the commands", 0, 0 },
 	{ "metrics", ctl_cmd_metrics, "", "every counter of stats in the Prometheus text format", 0, 0 },
 	{ "reload", ctl_cmd_reload, "", "re-read the configuration (as SIGHUP); a file with errors is refused", 0, 0 },
+	{ "rules",  ctl_cmd_rules,  "", "the filter chains with their rules and counters, like iptables -L -v -n", 0, 0 },
 	{ "stats",  ctl_cmd_stats,  "", "packet counters per queue, with the kernel's own", 0, 0 },
 	{ "status", ctl_cmd_status, "", "version, uptime and the settings in force", 0, 0 },
 	{ NULL, NULL, NULL, NULL, 0, 0 },

@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "nfqfw/daemon.h"
+#include "nfqfw/filter.h"
+#include "nfqfw/iface.h"
 #include "nfqfw/log.h"
 #include "nfqfw/watchdog.h"
 
@@ -79,11 +81,12 @@ int daemon_loop(struct daemon *d)
 	struct watchdog wd;
 	int err = watchdog_init(&wd, d->workers, d->nworkers, d->ct);
 	int gc_fd = loop_gc_timer();
-	struct pollfd fds[4] = {
+	struct pollfd fds[5] = {
 		{ .fd = d->signal_fd, .events = POLLIN },
 		{ .fd = ctl_server_fd(d->ctl), .events = POLLIN },
 		{ .fd = gc_fd, .events = POLLIN },
 		{ .fd = watchdog_fd(&wd), .events = POLLIN },   /* -1: ignored */
+		{ .fd = d->ifnames ? iface_names_fd(d->ifnames) : -1, .events = POLLIN },
 	};
 
 	if (gc_fd < 0) {
@@ -91,7 +94,7 @@ int daemon_loop(struct daemon *d)
 		err = gc_fd;
 	}
 	while (err == 0) {
-		if (poll(fds, 4, -1) < 0) {
+		if (poll(fds, 5, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			err = -errno;
@@ -106,6 +109,8 @@ int daemon_loop(struct daemon *d)
 			loop_on_gc_tick(d, gc_fd);
 		if (fds[3].revents & POLLIN)
 			watchdog_on_tick(&wd);
+		if (fds[4].revents & POLLIN)
+			iface_names_process(d->ifnames);
 	}
 	if (gc_fd >= 0)
 		close(gc_fd);
@@ -128,6 +133,22 @@ static void reload_warn_restart_only(const struct nfqfw_conf *old,
 		log_warn("reload: conntrack limits and timeouts changed; they take effect at the next restart");
 	if (memcmp(&old->daemon, &new->daemon, sizeof(old->daemon)) != 0)
 		log_warn("reload: daemon.user or daemon.group changed; they take effect at the next restart");
+}
+
+/* The new ruleset goes to the workers at once; the old one is freed when
+ * none of them can still be using it. The kernel's rules do not change. */
+static int reload_rules(struct daemon *d, struct nfqfw_conf *next)
+{
+	struct filter_rules *fr;
+
+	if (filter_rules_new(&fr, next->rules) < 0) {
+		log_err("reload: out of memory; configuration unchanged");
+		conf_release(next);
+		return -ENOMEM;
+	}
+	next->rules = NULL;
+	filter_publish(&d->pipeline.filter, fr);
+	return 0;
 }
 
 int daemon_reload(struct daemon *d, char **errors_out)
@@ -153,6 +174,12 @@ int daemon_reload(struct daemon *d, char **errors_out)
 			nerr, d->conf.path, errors ? errors : "");
 		goto out;
 	}
+	if (reload_rules(d, next) < 0) {
+		nerr = -ENOMEM;
+		goto out;
+	}
+	if (errors && errors[0])   /* warnings only */
+		log_warn("reload: %s", errors);
 	reload_warn_restart_only(&d->conf, next);
 	/* The workers only read what pipeline_apply_reload publishes. */
 	d->conf.packet = next->packet;

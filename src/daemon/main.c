@@ -17,8 +17,11 @@
 #include <unistd.h>
 
 #include "nfqfw/daemon.h"
+#include "nfqfw/filter.h"
+#include "nfqfw/iface.h"
 #include "nfqfw/log.h"
 #include "nfqfw/privileges.h"
+#include "nfqfw/reject.h"
 
 struct options {
 	const char *conf_path;
@@ -220,9 +223,54 @@ static void ctl_context_fill(struct daemon *d, const char *conf_path)
 		.proc_queue_path = QUEUE_PROC_PATH,
 		.ct = d->ct,
 		.invalid = &d->pipeline.invalid,
+		.filter = &d->pipeline.filter,
 		.reload = daemon_ctl_reload,
 		.reload_arg = d,
 	};
+}
+
+/* The filter stage: interface names from rtnetlink, the raw sockets that
+ * send rejects (opened now: CAP_NET_RAW is gone after the privilege drop)
+ * and the configuration's ruleset. */
+static int daemon_filter_start(struct daemon *d)
+{
+	struct filter_rules *fr;
+	int err = iface_names_open(&d->ifnames);
+
+	if (err < 0) {
+		log_err("cannot follow the interface names (rtnetlink): %s", strerror(-err));
+		return err;
+	}
+	d->reject = calloc(1, sizeof(*d->reject));
+	if (!d->reject)
+		return -ENOMEM;
+	err = reject_sender_open(d->reject, d->conf.queue.pass_mark);
+	if (err < 0) {
+		log_warn("cannot open raw sockets for rejects (%s): action \"reject\" "
+			 "will drop without answering", strerror(-err));
+		free(d->reject);
+		d->reject = NULL;
+	}
+	filter_init(&d->pipeline.filter, d->ifnames, d->reject);
+	err = filter_rules_new(&fr, d->conf.rules);
+	if (err < 0)
+		return err;
+	d->conf.rules = NULL;     /* the filter owns it now */
+	filter_publish(&d->pipeline.filter, fr);
+	return 0;
+}
+
+static void daemon_filter_stop(struct daemon *d)
+{
+	filter_destroy(&d->pipeline.filter);
+	if (d->reject) {
+		reject_sender_close(d->reject);
+		free(d->reject);
+		d->reject = NULL;
+	}
+	if (d->ifnames)
+		iface_names_close(d->ifnames);
+	d->ifnames = NULL;
 }
 
 /* Stop order matters: first no new packets are queued (our rules are
@@ -242,6 +290,7 @@ static void daemon_shutdown(struct daemon *d)
 		log_err("could not remove table inet %s", d->hook.table);
 	d->hook_installed = false;
 	workers_finish(d);
+	daemon_filter_stop(d);
 	if (d->ctl)
 		ctl_server_close(d->ctl);
 	d->ctl = NULL;
@@ -265,6 +314,9 @@ static int daemon_start(struct daemon *d, const char *conf_path)
 		return -ENOMEM;
 	}
 	pipeline_init(&d->pipeline, &d->conf, d->ct);
+	err = daemon_filter_start(d);
+	if (err < 0)
+		return err;
 	ctl_context_fill(d, conf_path);
 	err = ctl_server_open(&d->ctl, &d->conf.control, &d->ctl_ctx);
 	if (err < 0) {

@@ -33,6 +33,7 @@ void pipeline_init(struct pipeline *pl, const struct nfqfw_conf *conf,
 	atomic_init(&pl->malformed_verdict, pipeline_verdict_of(conf->packet.malformed));
 	atomic_init(&pl->invalid_verdict, pipeline_verdict_of(conf->conntrack.invalid));
 	pl->pass_mark = conf->queue.pass_mark;
+	pl->state_mark = conf->queue.state_mark;
 	pl->ct = ct;
 	invalid_log_init(&pl->invalid);
 }
@@ -96,41 +97,176 @@ static void pipeline_log_invalid(const struct pkt *p, const struct queue_packet 
 			    verdict == NF_ACCEPT ? "accepted" : "dropped");
 }
 
-/* Connection tracking happens where the kernel does it: at the entry
- * hooks. A packet the host sends to itself is seen at output and again at
+/* A packet the host sends to itself is seen at output and again at
  * prerouting on lo; the second time is not a new packet. */
-static bool pipeline_tracks(const struct pipeline *pl, const struct queue_packet *qp)
+static bool pipeline_is_loopback_in(const struct queue_packet *qp)
 {
-	if (!pl->ct)
-		return false;
-	if (qp->hook == NF_INET_LOCAL_OUT)
-		return true;
-	return qp->hook == NF_INET_PRE_ROUTING && qp->indev != PIPELINE_LOOPBACK_IFINDEX;
+	return qp->hook == NF_INET_PRE_ROUTING && qp->indev == PIPELINE_LOOPBACK_IFINDEX;
 }
 
-static void pipeline_conntrack(struct pipeline *pl, const struct pkt *p,
-			       const struct queue_packet *qp,
+/* Tracks the packet; false when it got its final verdict here (an INVALID
+ * packet dropped). */
+static bool pipeline_conntrack(struct pipeline *pl, const struct pkt *p,
+			       const struct queue_packet *qp, struct ct_result *res,
 			       struct queue_verdict *vd, struct queue_stats *stats)
 {
-	struct ct_result res;
+	ct_process(pl->ct, p, qp->now_ns, res);
+	stat_inc(&stats->ct_by_info[res->info]);
+	if (res->info != CT_INFO_INVALID)
+		return true;
+	vd->verdict = atomic_load_explicit(&pl->invalid_verdict, memory_order_relaxed);
+	pipeline_log_invalid(p, qp, res, vd->verdict);
+	pipeline_record_invalid(pl, p, qp, res, vd->verdict);
+	if (vd->verdict == NF_ACCEPT)
+		return true;
+	if (res->created)
+		ct_abort(pl->ct, res->ct);
+	return false;
+}
 
-	ct_process(pl->ct, p, qp->now_ns, &res);
-	stat_inc(&stats->ct_by_info[res.info]);
-	if (res.info == CT_INFO_INVALID) {
-		vd->verdict = atomic_load_explicit(&pl->invalid_verdict, memory_order_relaxed);
-		pipeline_log_invalid(p, qp, &res, vd->verdict);
-		pipeline_record_invalid(pl, p, qp, &res, vd->verdict);
-	} else {
-		vd->verdict = NF_ACCEPT;
-	}
-	if (!res.created)
-		return;
+/* The first packet's verdict decides whether its entry stays. */
+static void pipeline_settle(struct pipeline *pl, struct ct_entry *ct, uint64_t now_ns,
+			    struct queue_verdict *vd)
+{
 	if (vd->verdict != NF_ACCEPT)
-		ct_abort(pl->ct, res.ct);
-	else if (ct_confirm(pl->ct, res.ct, qp->now_ns) < 0)
+		ct_abort(pl->ct, ct);
+	else if (ct_confirm(pl->ct, ct, now_ns) < 0)
 		/* Removed (flushed) before its first packet's verdict: the
 		 * kernel drops such a packet too, the flow starts over. */
 		vd->verdict = NF_DROP;
+}
+
+static unsigned int pipeline_state_shift(const struct pipeline *pl)
+{
+	return (unsigned int)__builtin_ctz(pl->state_mark);
+}
+
+/* The mark leaving an entry hook for a packet that comes back at input or
+ * forward: no pass mark, the conntrack state in the state field. */
+static uint32_t pipeline_mark_for_filter(const struct pipeline *pl, uint32_t mark,
+					 enum ct_info info)
+{
+	mark &= ~pl->pass_mark;
+	if (pl->state_mark)
+		mark = (mark & ~pl->state_mark) |
+		       ((uint32_t)(info + 1) << pipeline_state_shift(pl));
+	return mark;
+}
+
+/* The mark of a packet that is done: later chains let it pass. */
+static uint32_t pipeline_mark_done(const struct pipeline *pl, uint32_t mark)
+{
+	return (mark & ~pl->state_mark) | pl->pass_mark;
+}
+
+static void pipeline_prerouting(struct pipeline *pl, const struct filter_rules *fr,
+				const struct pkt *p, const struct queue_packet *qp,
+				uint32_t *mark, struct queue_verdict *vd,
+				struct queue_stats *stats)
+{
+	bool after_routing = fr && fr->filter_after_routing;
+	struct ct_result res = { .info = CT_INFO_UNTRACKED };
+
+	vd->verdict = NF_ACCEPT;
+	if (pipeline_is_loopback_in(qp)) {
+		/* State from the output hook is still in the mark. */
+		if (!after_routing)
+			*mark = pipeline_mark_done(pl, *mark);
+		return;
+	}
+	if (pl->ct && !pipeline_conntrack(pl, p, qp, &res, vd, stats))
+		return;
+	if (after_routing) {
+		/* The entry is confirmed (or dropped) at input or forward,
+		 * once the rules there have decided, as the kernel does. */
+		*mark = pipeline_mark_for_filter(pl, *mark, res.info);
+		return;
+	}
+	if (res.created)
+		pipeline_settle(pl, res.ct, qp->now_ns, vd);
+	*mark = pipeline_mark_done(pl, *mark);
+}
+
+static void pipeline_output(struct pipeline *pl, const struct filter_rules *fr,
+			    const struct pkt *p, const struct queue_packet *qp,
+			    uint32_t *mark, struct queue_verdict *vd,
+			    struct queue_stats *stats)
+{
+	struct ct_result res = { .info = CT_INFO_UNTRACKED };
+	struct filter_packet fp = { .p = p, .qp = qp, .ct_table = pl->ct };
+
+	vd->verdict = NF_ACCEPT;
+	/* A reset or ICMP error the daemon sent itself. */
+	if (pl->pass_mark && (qp->mark & pl->pass_mark) == pl->pass_mark)
+		return;
+	if (pl->ct && !pipeline_conntrack(pl, p, qp, &res, vd, stats))
+		return;
+	fp.ct = res.info;
+	fp.dir = res.dir;
+	fp.entry = res.ct;
+	if (fr && fr->output)
+		filter_run(&pl->filter, fr->output, &fp, mark, vd, stats);
+	if (res.created)
+		pipeline_settle(pl, res.ct, qp->now_ns, vd);
+	/* To this host itself: the input chain has its say after lo. */
+	if (fr && fr->filter_after_routing && qp->outdev == PIPELINE_LOOPBACK_IFINDEX)
+		*mark = pipeline_mark_for_filter(pl, *mark, res.info);
+	else
+		*mark = pipeline_mark_done(pl, *mark);
+}
+
+/* The state of a packet seen after routing: from the state field the entry
+ * hook wrote, the direction and entry from the table. */
+static void pipeline_recall_state(struct pipeline *pl, const struct pkt *p,
+				  const struct queue_packet *qp, struct filter_packet *fp)
+{
+	uint32_t field = pl->state_mark ? (qp->mark & pl->state_mark) >> pipeline_state_shift(pl) : 0;
+	const struct ct_l4proto *l4 = ct_l4proto_find(p->family, p->l4proto);
+	struct ct_tuple t;
+
+	fp->ct = CT_INFO_INVALID;
+	fp->dir = CT_DIR_ORIGINAL;
+	fp->entry = NULL;
+	if (pl->ct && ct_tuple_from_pkt(p, l4, &t))
+		fp->entry = ct_table_find(pl->ct, &t, qp->now_ns, &fp->dir);
+	if (field >= 1 && field <= CT_INFO_COUNT) {
+		fp->ct = (enum ct_info)(field - 1);
+	} else if (fp->entry) {
+		uint32_t st = atomic_load_explicit(&fp->entry->status, memory_order_relaxed);
+
+		if (fp->dir == CT_DIR_REPLY || (st & CT_S_SEEN_REPLY))
+			fp->ct = CT_INFO_ESTABLISHED;
+		else
+			fp->ct = st & CT_S_RELATED ? CT_INFO_RELATED : CT_INFO_NEW;
+	} else if (!pl->ct || !p->has_l4) {
+		fp->ct = CT_INFO_UNTRACKED;
+	}
+}
+
+static void pipeline_after_routing(struct pipeline *pl, const struct filter_rules *fr,
+				   const struct pkt *p, const struct queue_packet *qp,
+				   uint32_t *mark, struct queue_verdict *vd,
+				   struct queue_stats *stats)
+{
+	const struct rules_chain *chain = NULL;
+	struct filter_packet fp = { .p = p, .qp = qp, .ct_table = pl->ct };
+
+	vd->verdict = NF_ACCEPT;
+	if (fr)
+		chain = qp->hook == NF_INET_FORWARD ? fr->forward : fr->input;
+	/* Nothing to evaluate, nothing left unconfirmed at prerouting (the
+	 * state field is set only when that happened). */
+	if (!chain && !(qp->mark & pl->state_mark) && pl->state_mark) {
+		*mark = pipeline_mark_done(pl, *mark);
+		return;
+	}
+	pipeline_recall_state(pl, p, qp, &fp);
+	if (chain)
+		filter_run(&pl->filter, chain, &fp, mark, vd, stats);
+	if (fp.entry && !(atomic_load_explicit(&fp.entry->status, memory_order_relaxed) &
+			  CT_S_CONFIRMED))
+		pipeline_settle(pl, (struct ct_entry *)fp.entry, qp->now_ns, vd);
+	*mark = pipeline_mark_done(pl, *mark);
 }
 
 static void pipeline_decide(void *ctx, const struct queue_packet *qp,
@@ -138,21 +274,27 @@ static void pipeline_decide(void *ctx, const struct queue_packet *qp,
 {
 	struct pipeline *pl = ctx;
 	unsigned int flags = qp->wire_len > qp->len ? PKT_PARSE_TRUNCATED_COPY : 0;
+	const struct filter_rules *fr = filter_current(&pl->filter);
+	uint32_t mark = qp->mark;
 	struct pkt p;
 	enum pkt_error err = pkt_parse(&p, qp->data, qp->len, flags);
 
-	if (err != PKT_OK)
+	if (err != PKT_OK) {
 		pipeline_malformed(pl, qp, err, vd, stats);
-	else if (pipeline_tracks(pl, qp))
-		pipeline_conntrack(pl, &p, qp, vd, stats);
-	else
+		mark = pipeline_mark_done(pl, mark);
+	} else if (qp->hook == NF_INET_PRE_ROUTING) {
+		pipeline_prerouting(pl, fr, &p, qp, &mark, vd, stats);
+	} else if (qp->hook == NF_INET_LOCAL_OUT) {
+		pipeline_output(pl, fr, &p, qp, &mark, vd, stats);
+	} else if (qp->hook == NF_INET_LOCAL_IN || qp->hook == NF_INET_FORWARD) {
+		pipeline_after_routing(pl, fr, &p, qp, &mark, vd, stats);
+	} else {
 		vd->verdict = NF_ACCEPT;
-	/* Nothing is left for the later chains to do with an accepted packet:
-	 * mark it so that they let it pass without queueing it again. */
-	if (vd->verdict == NF_ACCEPT && pl->pass_mark &&
-	    (qp->mark & pl->pass_mark) != pl->pass_mark) {
+		mark = pipeline_mark_done(pl, mark);
+	}
+	if (vd->verdict == NF_ACCEPT && mark != qp->mark) {
 		vd->set_mark = true;
-		vd->mark = qp->mark | pl->pass_mark;
+		vd->mark = mark;
 	}
 }
 

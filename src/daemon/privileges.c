@@ -478,8 +478,10 @@ int priv_drop(const struct conf_daemon *cd, const char *socket_path,
 	if (ret < 0)
 		return ret;
 	if (bounding_kept)
-		log_warn("the capability bounding set holds more than CAP_NET_ADMIN and "
-			 "cannot shrink without CAP_SETPCAP; no_new_privs keeps it unused");
+		/* The shipped unit's set: CAP_NET_RAW was for the reject
+		 * sockets, opened already. */
+		log_notice("the capability bounding set holds more than CAP_NET_ADMIN and "
+			   "cannot shrink without CAP_SETPCAP; no_new_privs keeps it unused");
 	ret = priv_verify(&ids, bounding_kept);
 	if (ret < 0)
 		return ret;

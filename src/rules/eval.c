@@ -75,6 +75,38 @@ static void rules_decide(const struct rules_rule *r, struct rules_result *res)
 	res->chain = r->chain;
 }
 
+/* The stateful matches of R, asked only once the rest of R matched and
+ * only for the rule the walk reaches (a matcher may confirm rules that a
+ * lower index then beats): they count what passes, so asking them for any
+ * other rule would spend tokens and list connections for nothing.
+ * Connlimit first: it only remembers the connection; limit then takes a
+ * token only from a packet that passed everything else. */
+static bool rules_stateful_pass(const struct rules_rule *r, const struct rules_packet *rp)
+{
+	uint32_t has = r->m.has;
+
+	if (!(has & (RULES_M_LIMIT | RULES_M_CONNLIMIT)))
+		return true;
+	if ((has & RULES_M_CONNLIMIT) &&
+	    (!r->connlimit || !rules_connlimit_over(r->connlimit, rp)))
+		return false;
+	if ((has & RULES_M_LIMIT) && (!r->limit || !rules_limit_take(r->limit, rp)))
+		return false;
+	return true;
+}
+
+/* The first rule of C at or after FROM that matches RP, stateful matches
+ * included. */
+static uint32_t rules_next(const struct rules_chain *c, uint32_t from,
+			   const struct rules_packet *rp, rules_find_fn *find)
+{
+	uint32_t j = find(c, from, rp);
+
+	while (j < c->n_rules && !rules_stateful_pass(&c->rules[j], rp))
+		j = find(c, j + 1, rp);
+	return j;
+}
+
 void rules_walk(const struct rules_chain *chain, const struct rules_packet *rp,
 		struct rules_result *res, rules_find_fn *find)
 {
@@ -86,7 +118,7 @@ void rules_walk(const struct rules_chain *chain, const struct rules_packet *rp,
 
 	memset(res, 0, sizeof(*res));
 	for (;;) {
-		uint32_t j = find(c, i, &cur);
+		uint32_t j = rules_next(c, i, &cur, find);
 		const struct rules_rule *r;
 
 		if (j >= c->n_rules || c->rules[j].action == RULES_ACT_RETURN) {

@@ -22,6 +22,8 @@ struct rule_state {
 	const char *key;                 /* the key being parsed */
 	const config_setting_t *action, *jump, *reject_with, *log_level, *icmp_code;
 	const config_setting_t *icmp_type;
+	const config_setting_t *limit, *limit_per, *limit_sources;
+	const config_setting_t *connlimit, *connlimit_per, *connlimit_sources;
 	const char *target;
 	bool bad;
 };
@@ -703,9 +705,91 @@ static void key_comment(struct rule_state *st, const config_setting_t *s)
 	rule_string(st, s);
 }
 
-static void key_unsupported(struct rule_state *st, const config_setting_t *s)
+/* "10/second", "3/minute burst 10". */
+static void key_limit(struct rule_state *st, const config_setting_t *s)
 {
-	rule_bad(st, s, "not supported yet");
+	const char *v = rule_string(st, s);
+	char why[200];
+
+	st->limit = s;
+	if (!v)
+		return;
+	if (rules_limit_parse(v, &st->r->limit_spec, why, sizeof(why)) < 0) {
+		rule_bad(st, s, "%s", why);
+		return;
+	}
+	st->r->m.has |= RULES_M_LIMIT;
+}
+
+/* "over 10". */
+static void key_connlimit(struct rule_state *st, const config_setting_t *s)
+{
+	const char *v = rule_string(st, s);
+	char why[200];
+
+	st->connlimit = s;
+	if (!v)
+		return;
+	if (rules_connlimit_parse(v, &st->r->connlimit_spec.over, why, sizeof(why)) < 0) {
+		rule_bad(st, s, "%s", why);
+		return;
+	}
+	st->r->m.has |= RULES_M_CONNLIMIT;
+}
+
+/* "src", "src/24", "dst/32,64" into *PER (its slots untouched). */
+static void rule_per(struct rule_state *st, const config_setting_t *s, struct rules_per *per)
+{
+	const char *v = rule_string(st, s);
+	uint32_t slots = per->slots;
+	char why[200];
+
+	if (!v)
+		return;
+	if (rules_per_parse(v, per, why, sizeof(why)) < 0)
+		rule_bad(st, s, "%s", why);
+	per->slots = slots;
+}
+
+static void key_limit_per(struct rule_state *st, const config_setting_t *s)
+{
+	st->limit_per = s;
+	rule_per(st, s, &st->r->limit_spec.per);
+}
+
+static void key_connlimit_per(struct rule_state *st, const config_setting_t *s)
+{
+	st->connlimit_per = s;
+	rule_per(st, s, &st->r->connlimit_spec.per);
+}
+
+/* How many keys the table holds: 1..RULES_PER_SLOTS_MAX. */
+static void rule_slots(struct rule_state *st, const config_setting_t *s, uint32_t *slots)
+{
+	int64_t v;
+
+	if (!rule_is_int(s)) {
+		rule_bad(st, s, "expected an integer, got %s", rules_type_name(s));
+		return;
+	}
+	v = config_setting_get_int64(s);
+	if (v < 1 || v > RULES_PER_SLOTS_MAX) {
+		rule_bad(st, s, "%lld is out of range (1..%u)", (long long)v, RULES_PER_SLOTS_MAX);
+		return;
+	}
+	*slots = (uint32_t)v;
+}
+
+static void key_limit_sources(struct rule_state *st, const config_setting_t *s)
+{
+	st->limit_sources = s;
+	rule_slots(st, s, &st->r->limit_spec.per.slots);
+}
+
+static void key_connlimit_sources(struct rule_state *st, const config_setting_t *s)
+{
+	st->connlimit_sources = s;
+	rule_slots(st, s, &st->r->connlimit_spec.per.slots);
 }
 
 static const struct rule_key {
@@ -726,7 +810,10 @@ static const struct rule_key {
 	{ "log", key_log }, { "log_level", key_log_level },
 	{ "set_mark", key_set_mark }, { "counter", key_counter },
 	{ "comment", key_comment },
-	{ "limit", key_unsupported }, { "connlimit", key_unsupported },
+	{ "limit", key_limit }, { "limit_per", key_limit_per },
+	{ "limit_sources", key_limit_sources },
+	{ "connlimit", key_connlimit }, { "connlimit_per", key_connlimit_per },
+	{ "connlimit_sources", key_connlimit_sources },
 	{ NULL, NULL },
 };
 
@@ -803,6 +890,23 @@ static void rule_check_action(struct rule_state *st, const config_setting_t *g)
 		r->log.level = LOG_WARNING;    /* the kernel LOG target's default */
 }
 
+/* A per or sources key needs the key it qualifies (present, whether it
+ * parsed or not: a bad one is reported already). */
+static void rule_check_stateful(struct rule_state *st)
+{
+	const struct { const config_setting_t *s, *needs; const char *msg; } deps[] = {
+		{ st->limit_per, st->limit, "limit_per without limit" },
+		{ st->limit_sources, st->limit_per, "limit_sources without limit_per" },
+		{ st->connlimit_per, st->connlimit, "connlimit_per without connlimit" },
+		{ st->connlimit_sources, st->connlimit_per,
+		  "connlimit_sources without connlimit_per" },
+	};
+
+	for (size_t i = 0; i < sizeof(deps) / sizeof(deps[0]); i++)
+		if (deps[i].s && !deps[i].needs)
+			rules_error(st->ctx, deps[i].s, "%s", deps[i].msg), st->bad = true;
+}
+
 static const struct rule_key *rule_key_find(const char *name)
 {
 	for (const struct rule_key *k = rule_keys; k->name; k++)
@@ -841,5 +945,6 @@ int rules_parse_rule(struct rules_ctx *ctx, const config_setting_t *g,
 	rule_check_l4(&st, g);
 	rule_check_family(&st, g);
 	rule_check_action(&st, g);
+	rule_check_stateful(&st);
 	return st.bad ? -EINVAL : 0;
 }

@@ -18,6 +18,12 @@ void rules_set_free(struct rules_set *rs)
 	if (!rs)
 		return;
 	for (size_t i = 0; i < rs->n_chains; i++) {
+		struct rules_chain *c = rs->chains[i];
+
+		for (uint32_t j = 0; j < c->n_rules; j++) {
+			rules_limit_free(c->rules[j].limit);
+			rules_connlimit_free(c->rules[j].connlimit);
+		}
 		rules_tss_free(rs->chains[i]->tss);
 		free(rs->chains[i]->rules);
 		free(rs->chains[i]);
@@ -92,16 +98,37 @@ int rules_chain_append(struct rules_chain *chain, const struct rules_rule *rule)
 	memcpy(r, rule, sizeof(*r));
 	r->chain = chain;
 	r->index = chain->n_rules++;
+	r->limit = NULL;              /* made by rules_compile() */
+	r->connlimit = NULL;
 	atomic_init(&r->packets, 0);
 	atomic_init(&r->bytes, 0);
+	return 0;
+}
+
+/* The state of the rules' limits and connlimits. */
+static int rules_stateful_create(struct rules_chain *c)
+{
+	for (uint32_t j = 0; j < c->n_rules; j++) {
+		struct rules_rule *r = &c->rules[j];
+		int ret = 0;
+
+		if ((r->m.has & RULES_M_LIMIT) && !r->limit)
+			ret = rules_limit_create(&r->limit, &r->limit_spec);
+		if (!ret && (r->m.has & RULES_M_CONNLIMIT) && !r->connlimit)
+			ret = rules_connlimit_create(&r->connlimit, &r->connlimit_spec);
+		if (ret < 0)
+			return ret;
+	}
 	return 0;
 }
 
 int rules_compile(struct rules_set *rs)
 {
 	for (size_t i = 0; i < rs->n_chains; i++) {
-		int ret = rules_tss_build(rs->chains[i]);
+		int ret = rules_stateful_create(rs->chains[i]);
 
+		if (ret == 0)
+			ret = rules_tss_build(rs->chains[i]);
 		if (ret < 0)
 			return ret;
 	}

@@ -180,6 +180,11 @@ uint8_t rules_addrset_family(const struct rules_addrset *set)
 	return set->family;
 }
 
+const char *rules_addrset_name(const struct rules_addrset *set)
+{
+	return set->name;
+}
+
 void rules_addrset_free(struct rules_addrset *set)
 {
 	if (!set)

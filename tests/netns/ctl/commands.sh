@@ -13,7 +13,7 @@ set -euo pipefail
 
 PROMCHECK="$NFQFW_SRCDIR/tests/netns/ctl/promcheck.py"
 # The commands this test covers; `help` must list no other.
-COVERED="conntrack help metrics reload stats status"
+COVERED="conntrack help metrics reload rules stats status"
 
 lab_init
 lab_require_cmds socat ss nft python3 timeout
@@ -215,6 +215,42 @@ lab_check "reload: a broken file is refused (exit 1) with file:line" \
 lab_check "reload: the daemon still answers after a refused reload" lab_ctl status
 lab_check "reload: traffic still crosses after a refused reload" lab_ping "$LAB_C" "$LAB_S4"
 cp "$LAB_TMP/good.conf" "$conf"
+
+# ---- rules ----
+ctl rules.none rules
+lab_check "rules: without filter rules, exit 0 and says so" \
+	exited 0 rules.none.out "no filter rules"
+cat >>"$conf" <<'EOF2'
+filter: {
+	forward: { policy = "accept"; rules = (
+		{ proto = "icmp"; action = "accept"; },
+		{ jump = "guard"; }
+	); };
+	guard: { rules = ( { proto = "udp"; dport = "9"; action = "drop"; } ); };
+};
+EOF2
+icmp_line=$(grep -n 'proto = "icmp"' "$conf" | cut -d: -f1)
+ctl rules.reload reload
+lab_check_eq "rules: a file with filter rules reloads" 0 "$CTL_STATUS"
+lab_c ping -c 3 -i 0.2 -W 1 -q "$LAB_S4" >/dev/null
+ctl rules.text rules
+lab_check "rules: text shows the base chain with its policy" \
+	grep -qE '^chain forward \(policy accept [0-9]+ packets, [0-9]+ bytes\)$' "$LAB_TMP/rules.text.out"
+lab_check "rules: text shows the icmp rule with 6 packets (3 requests, 3 replies)" \
+	grep -qE "^ +6 +[0-9]+ +$icmp_line  proto icmp accept\$" "$LAB_TMP/rules.text.out"
+lab_check "rules: text shows the user chain and the jump" \
+	sh -c "grep -q '^chain guard\$' '$LAB_TMP/rules.text.out' && grep -q ' jump guard\$' '$LAB_TMP/rules.text.out'"
+ctl rules.json -o json rules
+lab_check "rules: json parses" ok_json rules.json
+lab_check_eq "rules: json lists the chains" "forward guard" \
+	"$(jq_ rules.json "' '.join(c['name'] for c in j['chains'])")"
+lab_check_eq "rules: json counts the icmp rule at its line" "$icmp_line 6 proto icmp accept" \
+	"$(jq_ rules.json "' '.join(str(x) for r in j['chains'][0]['rules'][:1] for x in (r['line'], r['packets'], r['match'], r['action']))")"
+cp "$LAB_TMP/good.conf" "$conf"
+ctl rules.back reload
+ctl rules.gone rules
+lab_check "rules: a reload without filter rules removes them" \
+	exited 0 rules.gone.out "no filter rules"
 
 # ---- help ----
 ctl help.text help

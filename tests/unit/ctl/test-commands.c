@@ -23,7 +23,9 @@ static const struct {
 	FIELD(received), FIELD(bytes), FIELD(accepted), FIELD(dropped),
 	FIELD(malformed), FIELD(enobufs), FIELD(recv_errors), FIELD(verdict_errors),
 	FIELD(verdict_messages), FIELD(batched), FIELD(gso), FIELD(csum_not_ready),
-	FIELD(truncated_copies),
+	FIELD(truncated_copies), FIELD(filter_accepted), FIELD(filter_dropped),
+	FIELD(filter_rejected), FIELD(rejects_sent), FIELD(rejects_not_sent),
+	FIELD(filter_logged),
 #undef FIELD
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
@@ -518,6 +520,12 @@ static void fill_readable(void)
 	stat_set(&qstats[1].accepted, 5);
 	stat_set(&qstats[1].by_hook[STATS_HOOK_INPUT], 5);
 	stat_set(&qstats[1].gso, 2);
+	stat_set(&qstats[0].filter_accepted, 1100);
+	stat_set(&qstats[0].filter_dropped, 60);
+	stat_set(&qstats[0].filter_rejected, 40);
+	stat_set(&qstats[0].rejects_sent, 39);
+	stat_set(&qstats[0].rejects_not_sent, 1);
+	stat_set(&qstats[1].filter_logged, 7);
 }
 
 static void test_stats_text(void)
@@ -556,6 +564,12 @@ static void test_stats_text(void)
 		"  2        0               0                 0\n"
 		"  3        2               0                 0\n"
 		"  total    2               0                 0\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(body,
+		"Filter rules (input, forward, output)\n"
+		"  queue  filter_accepted  filter_dropped  filter_rejected  rejects_sent  rejects_not_sent  filter_logged\n"
+		"  2                 1100              60               40            39                 1              0\n"
+		"  3                    0               0                0             0                 0              7\n"
+		"  total             1100              60               40            39                 1              7\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(body,
 		"  queue  verdict_messages  batched  verdict_errors  recv_errors  enobufs\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(body,

@@ -40,6 +40,12 @@ static const struct {
 	FIELD(gso, "nfqfw_packets_gso_total"),
 	FIELD(csum_not_ready, "nfqfw_packets_csum_not_ready_total"),
 	FIELD(truncated_copies, "nfqfw_packets_truncated_copies_total"),
+	FIELD(filter_accepted, "nfqfw_filter_accepted_total"),
+	FIELD(filter_dropped, "nfqfw_filter_dropped_total"),
+	FIELD(filter_rejected, "nfqfw_filter_rejected_total"),
+	FIELD(rejects_sent, "nfqfw_rejects_sent_total"),
+	FIELD(rejects_not_sent, "nfqfw_rejects_not_sent_total"),
+	FIELD(filter_logged, "nfqfw_filter_log_lines_total"),
 #undef FIELD
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))

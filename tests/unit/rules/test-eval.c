@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of chain evaluation: every action, jump/goto/return, policies,
- * marks seen by later rules, logs, counters, the depth limit. Each case runs
- * through both evaluators (naive and compiled), which must agree. */
+ * marks seen by later rules, logs, counters, the depth limit; limits spent
+ * only by the rule the walk reaches. Each case runs through both
+ * evaluators (naive and compiled), which must agree. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -311,6 +312,303 @@ static void test_depth_limit(void)
 	rules_set_free(rs);
 }
 
+/* Stateful rules: every packet goes to two copies of one set, the naive
+ * evaluator on one and the compiled one on the other (each copy spends its
+ * own tokens), and the two must decide alike, packet after packet. */
+#define T0 (1000 * RULES_SECOND_NS)
+
+typedef void build_fn(struct rules_set *rs);
+
+struct twin {
+	struct rules_set *rs[2];
+};
+
+static void twin_build(struct twin *tw, build_fn *build)
+{
+	for (int i = 0; i < 2; i++) {
+		tw->rs[i] = rules_set_new();
+		CU_ASSERT_PTR_NOT_NULL_FATAL(tw->rs[i]);
+		build(tw->rs[i]);
+		CU_ASSERT_EQUAL_FATAL(rules_compile(tw->rs[i]), 0);
+	}
+}
+
+static void twin_free(struct twin *tw)
+{
+	rules_set_free(tw->rs[0]);
+	rules_set_free(tw->rs[1]);
+}
+
+static int rule_index(const struct rules_rule *r)
+{
+	return r ? (int)r->index : -1;
+}
+
+/* Evaluates trp at NOW in chain CHAIN of both copies; returns the naive
+ * one's result. */
+static struct rules_result twin_eval(struct twin *tw, const char *chain, uint64_t now)
+{
+	struct rules_result a, b;
+
+	trp.now_ns = now;
+	rules_eval_naive(rules_chain_find(tw->rs[0], chain), &trp, &a);
+	rules_eval(rules_chain_find(tw->rs[1], chain), &trp, &b);
+	CU_ASSERT_EQUAL(a.verdict, b.verdict);
+	CU_ASSERT_EQUAL(rule_index(a.rule), rule_index(b.rule));
+	CU_ASSERT_STRING_EQUAL(a.chain->name, b.chain->name);
+	CU_ASSERT_EQUAL(a.n_logs, b.n_logs);
+	return a;
+}
+
+static struct rules_rule rule_limit(uint32_t rate, uint32_t burst, enum rules_action act)
+{
+	struct rules_rule r = { .action = act };
+
+	r.m.has = RULES_M_LIMIT;
+	r.limit_spec = (struct rules_limit_spec){ .rate = rate, .period_ns = RULES_SECOND_NS,
+						  .burst = burst };
+	return r;
+}
+
+/* input (drop): 0 drop 22; 1 limit 1/s burst 3: accept. */
+static void build_reached(struct rules_set *rs)
+{
+	struct rules_chain *c = rules_chain_add(rs, "input", true, RULES_DROP);
+	struct rules_rule r = rule_dport(22, RULES_ACT_DROP);
+
+	append(c, &r);
+	r = rule_limit(1, 3, RULES_ACT_ACCEPT);
+	append(c, &r);
+}
+
+/* A packet an earlier rule decides takes no token from a later limit. */
+static void test_stateful_reached(void)
+{
+	struct twin tw;
+	struct rules_result res;
+	int accepted = 0;
+
+	twin_build(&tw, build_reached);
+	tp_udp(22);
+	for (int i = 0; i < 10; i++) {
+		res = twin_eval(&tw, "input", T0);
+		CU_ASSERT_EQUAL(res.verdict, RULES_DROP);
+		CU_ASSERT_EQUAL(rule_index(res.rule), 0);
+	}
+	tp_udp(80);
+	for (int i = 0; i < 5; i++) {
+		res = twin_eval(&tw, "input", T0);
+		accepted += res.verdict == RULES_ACCEPT;
+		CU_ASSERT_EQUAL(rule_index(res.rule), i < 3 ? 1 : -1);
+	}
+	CU_ASSERT_EQUAL(accepted, 3);
+	res = twin_eval(&tw, "input", T0 + RULES_SECOND_NS);
+	CU_ASSERT_EQUAL(res.verdict, RULES_ACCEPT);
+	for (int i = 0; i < 2; i++) {
+		const struct rules_chain *c = rules_chain_find(tw.rs[i], "input");
+
+		CU_ASSERT_EQUAL(atomic_load(&c->rules[1].packets), 4);
+		CU_ASSERT_EQUAL(atomic_load(&c->policy_packets), 2);
+	}
+	twin_free(&tw);
+}
+
+/* input (accept): 0 dport 80 from 192.0.2.0/24, limit 1/s burst 2:
+ * accept (its keyed part alone would be an exact TSS key); 1 dport 80:
+ * reject. */
+static void build_other_matches(struct rules_set *rs)
+{
+	struct rules_chain *c = rules_chain_add(rs, "input", true, RULES_ACCEPT);
+	struct rules_rule r = rule_dport(80, RULES_ACT_ACCEPT);
+
+	r.m.has |= RULES_M_SRC | RULES_M_LIMIT;
+	CU_ASSERT_EQUAL(rules_parse_addr("192.0.2.0/24", &r.m.src.family, &r.m.src.addr,
+					 &r.m.src.plen, true), 0);
+	r.limit_spec = rule_limit(1, 2, RULES_ACT_ACCEPT).limit_spec;
+	append(c, &r);
+	r = rule_dport(80, RULES_ACT_REJECT);
+	r.reject = RULES_REJECT_PORT_UNREACH;
+	append(c, &r);
+}
+
+/* Only packets that match the rest of the rule take tokens; one over the
+ * limit goes on to the next rule. */
+static void test_stateful_other_matches(void)
+{
+	struct twin tw;
+	struct rules_result res;
+
+	twin_build(&tw, build_other_matches);
+	tp_udp(53);
+	for (int i = 0; i < 10; i++)
+		CU_ASSERT_PTR_NULL(twin_eval(&tw, "input", T0).rule);
+	tp_udp(80);
+	inet_pton(AF_INET, "198.51.100.7", tpkt.saddr.b);
+	for (int i = 0; i < 10; i++)
+		CU_ASSERT_EQUAL(rule_index(twin_eval(&tw, "input", T0).rule), 1);
+	tp_udp(80);
+	for (int i = 0; i < 3; i++) {
+		res = twin_eval(&tw, "input", T0);
+		CU_ASSERT_EQUAL(res.verdict, i < 2 ? RULES_ACCEPT : RULES_REJECT);
+		CU_ASSERT_EQUAL(rule_index(res.rule), i < 2 ? 0 : 1);
+	}
+	twin_free(&tw);
+}
+
+/* input (drop): 0 in lan0, dport 80: drop (the interface is left to the
+ * confirmation, so the compiled matcher finds rule 1 as a candidate too);
+ * 1 dport 80, limit 1/s burst 2: accept. */
+static void build_candidates(struct rules_set *rs)
+{
+	struct rules_chain *c = rules_chain_add(rs, "input", true, RULES_DROP);
+	struct rules_rule r = rule_dport(80, RULES_ACT_DROP);
+
+	r.m.has |= RULES_M_IN;
+	strcpy(r.m.in.name, "lan0");
+	append(c, &r);
+	r = rule_dport(80, RULES_ACT_ACCEPT);
+	r.m.has |= RULES_M_LIMIT;
+	r.limit_spec = rule_limit(1, 2, RULES_ACT_ACCEPT).limit_spec;
+	append(c, &r);
+}
+
+static void test_stateful_candidates(void)
+{
+	struct twin tw;
+
+	twin_build(&tw, build_candidates);
+	tp_udp(80);
+	for (int i = 0; i < 10; i++)
+		CU_ASSERT_EQUAL(rule_index(twin_eval(&tw, "input", T0).rule), 0);
+	trp.in = "wan0";
+	for (int i = 0; i < 3; i++)
+		CU_ASSERT_EQUAL(rule_index(twin_eval(&tw, "input", T0).rule), i < 2 ? 1 : -1);
+	twin_free(&tw);
+}
+
+/* forward (drop): 0 jump u; 1 accept.  u: 0 limit burst 2: return;
+ * 1 drop. */
+static void build_jump(struct rules_set *rs)
+{
+	struct rules_chain *fw = rules_chain_add(rs, "forward", true, RULES_DROP);
+	struct rules_chain *u = rules_chain_add(rs, "u", false, RULES_ACCEPT);
+	struct rules_rule r = { .action = RULES_ACT_JUMP, .target = u };
+
+	append(fw, &r);
+	append(fw, &(struct rules_rule){ .action = RULES_ACT_ACCEPT });
+	r = rule_limit(1, 2, RULES_ACT_RETURN);
+	append(u, &r);
+	append(u, &(struct rules_rule){ .action = RULES_ACT_DROP });
+}
+
+static void test_stateful_jump_return(void)
+{
+	struct twin tw;
+	struct rules_result res;
+
+	twin_build(&tw, build_jump);
+	tp_udp(1);
+	for (int i = 0; i < 3; i++) {
+		res = twin_eval(&tw, "forward", T0);
+		CU_ASSERT_EQUAL(res.verdict, i < 2 ? RULES_ACCEPT : RULES_DROP);
+		CU_ASSERT_STRING_EQUAL(res.chain->name, i < 2 ? "forward" : "u");
+	}
+	res = twin_eval(&tw, "forward", T0 + RULES_SECOND_NS);
+	CU_ASSERT_EQUAL(res.verdict, RULES_ACCEPT);
+	twin_free(&tw);
+}
+
+/* Not compiled: the state does not exist, and the limit never matches. */
+static void test_stateful_uncompiled(void)
+{
+	struct rules_set *rs = rules_set_new();
+	struct rules_chain *c = rules_chain_add(rs, "input", true, RULES_DROP);
+	struct rules_rule r = rule_limit(1, 5, RULES_ACT_ACCEPT);
+	struct rules_result res;
+
+	append(c, &r);
+	CU_ASSERT_PTR_NULL(c->rules[0].limit);
+	tp_udp(1);
+	rules_eval_naive(c, &trp, &res);
+	CU_ASSERT_EQUAL(res.verdict, RULES_DROP);
+	CU_ASSERT_EQUAL(rules_limit_table_full(&c->rules[0]), 0);
+	CU_ASSERT_EQUAL(rules_connlimit_table_full(&c->rules[0]), 0);
+	/* A spec out of range is refused by the compiler. */
+	r.limit_spec.burst = 0;
+	append(c, &r);
+	CU_ASSERT_EQUAL(rules_compile(rs), -EINVAL);
+	rules_set_free(rs);
+}
+
+static uint32_t rnd_state = 12345;
+
+static uint32_t rnd(uint32_t n)
+{
+	rnd_state = rnd_state * 1103515245u + 12345u;
+	return (rnd_state >> 8) % n;
+}
+
+/* Forty random rules on ports, sources and limits (shared or per source);
+ * the same seed builds both copies. */
+static void build_random(struct rules_set *rs)
+{
+	static const enum rules_action acts[] = {
+		RULES_ACT_ACCEPT, RULES_ACT_DROP, RULES_ACT_CONTINUE, RULES_ACT_REJECT,
+	};
+	struct rules_chain *c = rules_chain_add(rs, "input", true, RULES_DROP);
+
+	rnd_state = 777;
+	for (int i = 0; i < 40; i++) {
+		struct rules_rule r = rule_dport((uint16_t)(1 + rnd(8)), acts[rnd(4)]);
+
+		if (rnd(3) == 0)
+			r.m.has = 0;
+		if (rnd(2)) {
+			union pkt_addr a = { .b = { 192, 0, 2, (uint8_t)(rnd(4) * 64) } };
+
+			r.m.has |= RULES_M_SRC;
+			r.m.src = (struct rules_addr_match){ .family = 4, .plen = 26, .addr = a };
+		}
+		if (rnd(2)) {
+			r.m.has |= RULES_M_LIMIT;
+			r.limit_spec = rule_limit(1 + rnd(20), 1 + rnd(5), r.action).limit_spec;
+			if (rnd(2))
+				r.limit_spec.per = (struct rules_per){ .addr = RULES_PER_SRC,
+								       .plen4 = 32, .plen6 = 128 };
+		}
+		append(c, &r);
+	}
+}
+
+static void test_stateful_random(void)
+{
+	struct twin tw;
+	unsigned int verdicts[3] = { 0 };
+
+	twin_build(&tw, build_random);
+	rnd_state = 99;
+	for (int i = 0; i < 20000; i++) {
+		tp_udp((uint16_t)(1 + rnd(10)));
+		tpkt.saddr.b[3] = (uint8_t)rnd(256);
+		verdicts[twin_eval(&tw, "input", T0 + (uint64_t)i * 5 * RULES_SECOND_NS / 1000).verdict]++;
+	}
+	/* The sequence exercised every outcome. */
+	CU_ASSERT(verdicts[RULES_ACCEPT] > 0);
+	CU_ASSERT(verdicts[RULES_DROP] > 0);
+	CU_ASSERT(verdicts[RULES_REJECT] > 0);
+	twin_free(&tw);
+}
+
+static const struct unit_test stateful_tests[] = {
+	{ "tokens only for the rule reached", test_stateful_reached },
+	{ "tokens only when the rest matched; over goes on", test_stateful_other_matches },
+	{ "candidates that lose take no token", test_stateful_candidates },
+	{ "limit on return in a user chain", test_stateful_jump_return },
+	{ "not compiled; bad spec", test_stateful_uncompiled },
+	{ "naive and compiled agree, random", test_stateful_random },
+	{ NULL, NULL },
+};
+
 static const struct unit_test eval_tests[] = {
 	{ "policies", test_policy },
 	{ "accept, drop, reject; first match wins; counters", test_terminal_actions },
@@ -324,6 +622,7 @@ static const struct unit_test eval_tests[] = {
 
 static const struct unit_suite suites[] = {
 	{ "rules evaluation", eval_tests },
+	{ "stateful matches in the walk", stateful_tests },
 	{ NULL, NULL },
 };
 

@@ -314,7 +314,7 @@ static void test_rule_errors(void)
 		"{ family = \"inet\"; },\n"
 		"{ prot = \"tcp\"; },\n"
 		"{ dport = 1.5; },\n"
-		"{ limit = \"10/second\"; },\n"
+		"{ limit = \"10/fortnight\"; },\n"
 		"{ set_mark = \"!1\"; },\n"
 		"{ counter = 1; },\n"
 		"5\n"
@@ -357,7 +357,7 @@ static void test_rule_errors(void)
 		"test.conf:36: family: unknown family 'inet' (ipv4 or ipv6)\n"
 		"test.conf:37: unknown key 'prot' in a rule\n"
 		"test.conf:38: dport: expected a string, got a float\n"
-		"test.conf:39: limit: not supported yet\n"
+		"test.conf:39: limit: unknown unit 'fortnight' (second, minute, hour or day)\n"
 		"test.conf:40: set_mark: cannot be negated\n"
 		"test.conf:41: counter: expected a boolean, got an integer\n"
 		"test.conf:42: a rule is a group { ... }, got an integer\n");
@@ -413,6 +413,155 @@ static void test_rule_forms(void)
 	CU_ASSERT_EQUAL(r[3].mark_set_value, 0x100);
 	CU_ASSERT_EQUAL(r[3].mark_set_mask, 0xf00);
 	CU_ASSERT_EQUAL(rules_chain_find(rs, "input")->policy, RULES_ACCEPT);
+	rules_set_free(rs);
+}
+
+/* Every message of the stateful matches' keys. */
+static void test_stateful_errors(void)
+{
+	expect_errors(
+		"filter: { input: { rules = (\n"
+		"{ limit = 10; },\n"
+		"{ limit = \"\"; },\n"
+		"{ limit = \"10\"; },\n"
+		"{ limit = \"ten/second\"; },\n"
+		"{ limit = \"0/second\"; },\n"
+		"{ limit = \"1000000001/second\"; },\n"
+		"{ limit = \"10/sec\"; },\n"
+		"{ limit = \"10/second burst 0\"; },\n"
+		"{ limit = \"10/second burst 100001\"; },\n"
+		"{ limit = \"10/second burst\"; },\n"
+		"{ limit = \"10/second bursts 3\"; },\n"
+		"{ limit = \"10/second burst 20 packets\"; },\n"
+		"{ limit = \"1/minute\"; limit_per = \"source\"; },\n"
+		"{ limit = \"1/minute\"; limit_per = \"src/33\"; },\n"
+		"{ limit = \"1/minute\"; limit_per = \"src/24,129\"; },\n"
+		"{ limit = \"1/minute\"; limit_per = \"src/24,\"; },\n"
+		"{ limit = \"1/minute\"; limit_per = 24; },\n"
+		"{ limit_per = \"src\"; },\n"
+		"{ limit = \"1/minute\"; limit_sources = 100; },\n"
+		"{ limit = \"1/minute\"; limit_per = \"src\"; limit_sources = 0; },\n"
+		"{ limit = \"1/minute\"; limit_per = \"src\"; limit_sources = 4194305; },\n"
+		"{ limit = \"1/minute\"; limit_per = \"src\"; limit_sources = \"many\"; },\n"
+		"{ connlimit = 10; },\n"
+		"{ connlimit = \"10\"; },\n"
+		"{ connlimit = \"over 65536\"; },\n"
+		"{ connlimit = \"above 3\"; },\n"
+		"{ connlimit = \"over 3\"; connlimit_per = \"dst/-1\"; },\n"
+		"{ connlimit_per = \"src/24\"; },\n"
+		"{ connlimit = \"over 3\"; connlimit_sources = 10; },\n"
+		"{ connlimit = \"over 3\"; connlimit_per = \"src\"; connlimit_sources = -1; },\n"
+		"{ connlimit_sources = 8; }\n"
+		"); }; };\n",
+		31,
+		"test.conf:2: limit: expected a string, got an integer\n"
+		"test.conf:3: limit: bad limit '' (RATE/UNIT, then optionally burst N, such as \"10/second burst 20\")\n"
+		"test.conf:4: limit: bad limit '10' (RATE/UNIT, then optionally burst N, such as \"10/second burst 20\")\n"
+		"test.conf:5: limit: bad limit 'ten/second' (RATE/UNIT, then optionally burst N, such as \"10/second burst 20\")\n"
+		"test.conf:6: limit: rate 0 is out of range (1..1000000000)\n"
+		"test.conf:7: limit: rate 1000000001 is out of range (1..1000000000)\n"
+		"test.conf:8: limit: unknown unit 'sec' (second, minute, hour or day)\n"
+		"test.conf:9: limit: burst 0 is out of range (1..100000)\n"
+		"test.conf:10: limit: burst 100001 is out of range (1..100000)\n"
+		"test.conf:11: limit: bad limit '10/second burst' (RATE/UNIT, then optionally burst N, such as \"10/second burst 20\")\n"
+		"test.conf:12: limit: bad limit '10/second bursts 3' (RATE/UNIT, then optionally burst N, such as \"10/second burst 20\")\n"
+		"test.conf:13: limit: bad limit '10/second burst 20 packets' (RATE/UNIT, then optionally burst N, such as \"10/second burst 20\")\n"
+		"test.conf:14: limit_per: bad key 'source' (src or dst, then optionally /IPV4_PREFIX or /IPV4_PREFIX,IPV6_PREFIX, such as \"src/24,64\")\n"
+		"test.conf:15: limit_per: IPv4 prefix 33 is out of range (0..32)\n"
+		"test.conf:16: limit_per: IPv6 prefix 129 is out of range (0..128)\n"
+		"test.conf:17: limit_per: bad key 'src/24,' (src or dst, then optionally /IPV4_PREFIX or /IPV4_PREFIX,IPV6_PREFIX, such as \"src/24,64\")\n"
+		"test.conf:18: limit_per: expected a string, got an integer\n"
+		"test.conf:19: limit_per without limit\n"
+		"test.conf:20: limit_sources without limit_per\n"
+		"test.conf:21: limit_sources: 0 is out of range (1..4194304)\n"
+		"test.conf:22: limit_sources: 4194305 is out of range (1..4194304)\n"
+		"test.conf:23: limit_sources: expected an integer, got a string\n"
+		"test.conf:24: connlimit: expected a string, got an integer\n"
+		"test.conf:25: connlimit: bad connlimit '10' (\"over N\": matches above N connections)\n"
+		"test.conf:26: connlimit: 65536 is out of range (0..65535)\n"
+		"test.conf:27: connlimit: bad connlimit 'above 3' (\"over N\": matches above N connections)\n"
+		"test.conf:28: connlimit_per: bad key 'dst/-1' (src or dst, then optionally /IPV4_PREFIX or /IPV4_PREFIX,IPV6_PREFIX, such as \"src/24,64\")\n"
+		"test.conf:29: connlimit_per without connlimit\n"
+		"test.conf:30: connlimit_sources without connlimit_per\n"
+		"test.conf:31: connlimit_sources: -1 is out of range (1..4194304)\n"
+		"test.conf:32: connlimit_sources without connlimit_per\n");
+}
+
+/* Accepted spellings of the stateful keys, through the data they give and
+ * the decisions of the loaded set. */
+static void test_stateful_forms(void)
+{
+	struct rules_set *rs;
+	const struct rules_rule *r;
+	struct rules_result res;
+	int n, passed = 0;
+
+	n = load(
+		"filter: { input: { policy = \"drop\"; rules = (\n"
+		"{ proto = \"tcp\"; dport = 22; connlimit = \"over 3\"; connlimit_per = \"src/24,64\";\n"
+		"  connlimit_sources = 1024; action = \"reject\"; },\n"
+		"{ proto = \"tcp\"; limit = \"10/second burst 20\"; limit_per = \"src/24\";\n"
+		"  limit_sources = 100; action = \"accept\"; },\n"
+		"{ limit = \"3/minute\"; log = \"FLOOD \"; },\n"
+		"{ limit = \"1/hour burst 1\"; connlimit = \"over 0\"; connlimit_per = \"dst\"; },\n"
+		"{ limit = \"2/day\"; limit_per = \"dst/16,48\"; action = \"accept\"; }\n"
+		"); }; };\n", &rs);
+	if (n)
+		printf("\n%s", out_buf);
+	CU_ASSERT_EQUAL_FATAL(n, 0);
+	/* A rule with only a limit is not "without matches": no warning. */
+	CU_ASSERT_STRING_EQUAL(out_buf, "");
+	r = rules_chain_find(rs, "input")->rules;
+	CU_ASSERT_EQUAL(r[0].m.has & (RULES_M_LIMIT | RULES_M_CONNLIMIT), RULES_M_CONNLIMIT);
+	CU_ASSERT_EQUAL(r[0].connlimit_spec.over, 3);
+	CU_ASSERT_EQUAL(r[0].connlimit_spec.per.addr, RULES_PER_SRC);
+	CU_ASSERT_EQUAL(r[0].connlimit_spec.per.plen4, 24);
+	CU_ASSERT_EQUAL(r[0].connlimit_spec.per.plen6, 64);
+	CU_ASSERT_EQUAL(r[0].connlimit_spec.per.slots, 1024);
+	CU_ASSERT_PTR_NOT_NULL(r[0].connlimit);
+	CU_ASSERT_PTR_NULL(r[0].limit);
+	CU_ASSERT_EQUAL(r[1].m.has & (RULES_M_LIMIT | RULES_M_CONNLIMIT), RULES_M_LIMIT);
+	CU_ASSERT_EQUAL(r[1].limit_spec.rate, 10);
+	CU_ASSERT_EQUAL(r[1].limit_spec.period_ns, RULES_SECOND_NS);
+	CU_ASSERT_EQUAL(r[1].limit_spec.burst, 20);
+	CU_ASSERT_EQUAL(r[1].limit_spec.per.addr, RULES_PER_SRC);
+	CU_ASSERT_EQUAL(r[1].limit_spec.per.plen4, 24);
+	CU_ASSERT_EQUAL(r[1].limit_spec.per.plen6, 128);
+	CU_ASSERT_EQUAL(r[1].limit_spec.per.slots, 100);
+	CU_ASSERT_PTR_NOT_NULL(r[1].limit);
+	CU_ASSERT_EQUAL(r[2].limit_spec.rate, 3);
+	CU_ASSERT_EQUAL(r[2].limit_spec.period_ns, 60 * RULES_SECOND_NS);
+	CU_ASSERT_EQUAL(r[2].limit_spec.burst, RULES_LIMIT_BURST_DEFAULT);
+	CU_ASSERT_EQUAL(r[2].limit_spec.per.addr, RULES_PER_RULE);
+	CU_ASSERT_EQUAL(r[2].action, RULES_ACT_CONTINUE);
+	CU_ASSERT_EQUAL(r[3].m.has & (RULES_M_LIMIT | RULES_M_CONNLIMIT),
+			RULES_M_LIMIT | RULES_M_CONNLIMIT);
+	CU_ASSERT_EQUAL(r[3].limit_spec.period_ns, 3600 * RULES_SECOND_NS);
+	CU_ASSERT_EQUAL(r[3].limit_spec.burst, 1);
+	CU_ASSERT_EQUAL(r[3].connlimit_spec.over, 0);
+	CU_ASSERT_EQUAL(r[3].connlimit_spec.per.addr, RULES_PER_DST);
+	CU_ASSERT_EQUAL(r[3].connlimit_spec.per.plen4, 32);
+	CU_ASSERT_EQUAL(r[4].limit_spec.period_ns, RULES_DAY_NS);
+	CU_ASSERT_EQUAL(r[4].limit_spec.per.addr, RULES_PER_DST);
+	CU_ASSERT_EQUAL(r[4].limit_spec.per.plen4, 16);
+	CU_ASSERT_EQUAL(r[4].limit_spec.per.plen6, 48);
+
+	/* TCP from one /24 without a connection: 20 at once by rule 1, the
+	 * 3/minute log rule sees 5 of the rest, rule 3 never matches (no
+	 * connection to count), and the 2/day accept takes its burst (5). */
+	for (int i = 0; i < 40; i++) {
+		tp(i % 2 ? "192.0.2.9" : "192.0.2.10", "203.0.113.80", IPPROTO_TCP, 443,
+		   CT_INFO_NEW, "lan0", "wan0");
+		trp.now_ns = 1000 * RULES_SECOND_NS;
+		rules_eval(rules_chain_find(rs, "input"), &trp, &res);
+		passed += res.verdict == RULES_ACCEPT;
+		CU_ASSERT_EQUAL(res.n_logs, i >= 20 && i < 25);
+	}
+	CU_ASSERT_EQUAL(passed, 25);
+	CU_ASSERT_EQUAL(atomic_load(&r[1].packets), 20);
+	CU_ASSERT_EQUAL(atomic_load(&r[2].packets), 5);
+	CU_ASSERT_EQUAL(atomic_load(&r[3].packets), 0);
+	CU_ASSERT_EQUAL(atomic_load(&r[4].packets), 5);
 	rules_set_free(rs);
 }
 
@@ -474,6 +623,8 @@ static const struct unit_test load_tests[] = {
 	{ "set errors", test_set_errors },
 	{ "chain errors", test_chain_errors },
 	{ "rule errors", test_rule_errors },
+	{ "stateful match errors", test_stateful_errors },
+	{ "stateful match spellings and decisions", test_stateful_forms },
 	{ "jump loops", test_loops },
 	{ "unreachable rule warning", test_unreachable_warning },
 	{ NULL, NULL },
