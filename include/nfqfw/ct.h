@@ -159,6 +159,10 @@ struct ct_entry {
 	_Atomic uint64_t expires_ns;           /* CLOCK_MONOTONIC */
 	uint32_t id;                           /* shown by listings */
 	_Atomic uint32_t mark;
+	/* The hook after routing (NF_INET_LOCAL_IN or NF_INET_FORWARD) plus
+	 * one where the filter rules last saw this connection; 0: not yet.
+	 * Lets later packets skip that second queue trip (src/filter). */
+	_Atomic uint8_t filter_hook;
 	pthread_spinlock_t lock;               /* guards proto and last_ns */
 	/* CLOCK_MONOTONIC of the packet being tracked: the core sets it before
 	 * it calls new_conn() or packet(), so that trackers can tell time. */

@@ -30,6 +30,12 @@ struct filter_rules {
 	/* Packets must come back at the input and forward hooks: one of
 	 * those chains can do something else than accept. */
 	bool filter_after_routing;
+	/* The first rule of input / forward when it is a plain
+	 * `ct_state = "established..."; action = "accept";` (nothing else:
+	 * no other match, log, mark or limit): an ESTABLISHED packet of a
+	 * connection known to take that hook is accepted by it at prerouting
+	 * already, without coming back (the seeds' first-packet cache). */
+	const struct rules_rule *established_input, *established_forward;
 };
 
 struct filter {
@@ -66,6 +72,16 @@ void filter_destroy(struct filter *f);
 
 /* The ruleset for this burst; call inside the burst's RCU read section. */
 const struct filter_rules *filter_current(const struct filter *f);
+
+/* At prerouting: if the connection ENTRY has been through the input or
+ * forward chain before, and that chain's first rule accepts every
+ * ESTABLISHED packet, counts the packet (LEN bytes) on that rule and
+ * returns true: it need not come back after routing. */
+bool filter_established_shortcut(const struct filter_rules *fr,
+				 const struct ct_entry *entry, uint32_t len,
+				 struct queue_stats *stats);
+/* After routing: remembers on ENTRY which hook (NF_INET_*) it took. */
+void filter_note_hook(struct ct_entry *entry, unsigned int hook);
 
 /* Evaluates CHAIN (one of FR's base chains) for FP and fills VD's verdict
  * and mark (starting from the packet's mark; *MARK in and out), logging

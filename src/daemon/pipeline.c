@@ -176,6 +176,11 @@ static void pipeline_prerouting(struct pipeline *pl, const struct filter_rules *
 	}
 	if (pl->ct && !pipeline_conntrack(pl, p, qp, &res, vd, stats))
 		return;
+	if (after_routing && res.info == CT_INFO_ESTABLISHED && res.ct && !res.created &&
+	    filter_established_shortcut(fr, res.ct, qp->wire_len, stats)) {
+		*mark = pipeline_mark_done(pl, *mark);
+		return;
+	}
 	if (after_routing) {
 		/* The entry is confirmed (or dropped) at input or forward,
 		 * once the rules there have decided, as the kernel does. */
@@ -261,6 +266,8 @@ static void pipeline_after_routing(struct pipeline *pl, const struct filter_rule
 		return;
 	}
 	pipeline_recall_state(pl, p, qp, &fp);
+	if (fp.entry)
+		filter_note_hook((struct ct_entry *)fp.entry, qp->hook);
 	if (chain)
 		filter_run(&pl->filter, chain, &fp, mark, vd, stats);
 	if (fp.entry && !(atomic_load_explicit(&fp.entry->status, memory_order_relaxed) &

@@ -87,3 +87,32 @@ void filter_run(struct filter *f, const struct rules_chain *chain,
 		filter_reject(f, fp, res.reject, stats);
 	vd->verdict = res.verdict == RULES_ACCEPT ? NF_ACCEPT : NF_DROP;
 }
+
+void filter_note_hook(struct ct_entry *entry, unsigned int hook)
+{
+	uint8_t v = (uint8_t)(hook + 1);
+
+	if (atomic_load_explicit(&entry->filter_hook, memory_order_relaxed) != v)
+		atomic_store_explicit(&entry->filter_hook, v, memory_order_relaxed);
+}
+
+bool filter_established_shortcut(const struct filter_rules *fr,
+				 const struct ct_entry *entry, uint32_t len,
+				 struct queue_stats *stats)
+{
+	uint8_t hook = atomic_load_explicit(&entry->filter_hook, memory_order_relaxed);
+	struct rules_rule *r;
+
+	if (hook == NF_INET_FORWARD + 1)
+		r = (struct rules_rule *)fr->established_forward;   /* counters only */
+	else if (hook == NF_INET_LOCAL_IN + 1)
+		r = (struct rules_rule *)fr->established_input;
+	else
+		return false;
+	if (!r)
+		return false;
+	atomic_fetch_add_explicit(&r->packets, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&r->bytes, len, memory_order_relaxed);
+	stat_inc(&stats->filter_accepted);
+	return true;
+}

@@ -89,10 +89,33 @@ static void key_put_match(struct filter_rule_key *k, const struct rules_match *m
 	KEY_PUT(k, m->len_neg);
 }
 
+static void key_put_per(struct filter_rule_key *k, const struct rules_per *p)
+{
+	KEY_PUT(k, p->addr);
+	KEY_PUT(k, p->plen4);
+	KEY_PUT(k, p->plen6);
+	KEY_PUT(k, p->slots);
+}
+
+static void key_put_stateful(struct filter_rule_key *k, const struct rules_rule *r)
+{
+	if (r->m.has & RULES_M_LIMIT) {
+		KEY_PUT(k, r->limit_spec.rate);
+		KEY_PUT(k, r->limit_spec.period_ns);
+		KEY_PUT(k, r->limit_spec.burst);
+		key_put_per(k, &r->limit_spec.per);
+	}
+	if (r->m.has & RULES_M_CONNLIMIT) {
+		KEY_PUT(k, r->connlimit_spec.over);
+		key_put_per(k, &r->connlimit_spec.per);
+	}
+}
+
 static void filter_rule_key(const struct rules_rule *r, struct filter_rule_key *k)
 {
 	k->len = 0;
 	key_put_match(k, &r->m);
+	key_put_stateful(k, r);
 	KEY_PUT(k, r->action);
 	KEY_PUT(k, r->reject);
 	key_put_str(k, r->target ? r->target->name : "");

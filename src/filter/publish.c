@@ -18,6 +18,22 @@ static bool filter_chain_filters(const struct rules_chain *c)
 	return c && (c->n_rules > 0 || c->policy != RULES_ACCEPT);
 }
 
+/* CHAIN's first rule, if it accepts every ESTABLISHED packet and does
+ * nothing else. */
+static const struct rules_rule *filter_established_rule(const struct rules_chain *c)
+{
+	const struct rules_rule *r;
+
+	if (!c || c->n_rules == 0)
+		return NULL;
+	r = &c->rules[0];
+	if (r->m.has != RULES_M_CT_STATE || !(r->m.ct_states & RULES_CT_BIT(CT_INFO_ESTABLISHED)))
+		return NULL;
+	if (r->action != RULES_ACT_ACCEPT || r->has_log || r->has_mark_set)
+		return NULL;
+	return r;
+}
+
 int filter_rules_new(struct filter_rules **out, struct rules_set *rs)
 {
 	struct filter_rules *fr = calloc(1, sizeof(*fr));
@@ -32,6 +48,8 @@ int filter_rules_new(struct filter_rules **out, struct rules_set *rs)
 	}
 	fr->filter_after_routing = filter_chain_filters(fr->input) ||
 				   filter_chain_filters(fr->forward);
+	fr->established_input = filter_established_rule(fr->input);
+	fr->established_forward = filter_established_rule(fr->forward);
 	*out = fr;
 	return 0;
 }

@@ -204,6 +204,26 @@ lab_check "it was logged with the rule's prefix" grep -qE \
 	"NQ-INVALID IN=$LAN OUT=$WAN SRC=$LAB_C4 DST=$LAB_S4 .*PROTO=TCP SPT=45678 DPT=80 .*ACK SYN" \
 	"$LAB_DAEMON_LOG"
 
+# ---- established packets need no second queue trip ----
+# The forward chain starts with `ct_state = "established,related"; accept`:
+# once a connection has been through the forward chain, its ESTABLISHED
+# packets are accepted (and counted on that rule) at prerouting already.
+cp "$s1" "$s0"
+lab_snapshot "$LAB_TMP/st0.json"
+head -c 2000000 /dev/urandom >"$LAB_TMP/big.in"
+lab_check "2 MB echoed through tcp/80 from the LAN" \
+	lab_echo "$LAB_C" tcp "$LAB_C4" "$LAB_S4" 80 "$LAB_TMP/big.in" "$LAB_TMP/big.out"
+lab_snapshot "$LAB_TMP/st1.json"
+rl_rules "$s1"
+pre=$(lab_snap_delta "$LAB_TMP/st0.json" "$LAB_TMP/st1.json" total by_hook.prerouting)
+fwd=$(lab_snap_delta "$LAB_TMP/st0.json" "$LAB_TMP/st1.json" total by_hook.forward)
+est=$(( $(rl_rule_packets "$s1" forward "$(line FW_EST)") - $(rl_rule_packets "$s0" forward "$(line FW_EST)") ))
+lab_note "the transfer: $pre packets at prerouting, $fwd came back at forward, FW_EST counted $est"
+lab_check_gt "the transfer crossed prerouting in many packets" "$pre" 20
+lab_check "only the connection's first packet came back at forward (at most 2 of $pre)" \
+	test "$fwd" -le 2
+lab_check_eq "FW_EST counted every other packet of it" "$est" "$(( pre - fwd ))"
+
 # ---- the totals ----
 lab_check_gt "stats: filter_accepted counted" "$(rl_stat filter_accepted)" 0
 lab_check_gt "stats: filter_dropped counted" "$(rl_stat filter_dropped)" 0

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/netfilter.h>
 
 #include "nfqfw/ct.h"
 #include "nfqfw/filter.h"
@@ -77,6 +78,67 @@ static void test_chains_found(void)
 	filter_rules_free(fr);
 }
 
+/* Which first rules let an ESTABLISHED packet be accepted at prerouting. */
+static void test_established_rule(void)
+{
+	static const struct {
+		const char *rule;
+		bool fast;
+	} cases[] = {
+		{ "{ ct_state = \"established,related\"; action = \"accept\"; }", true },
+		{ "{ ct_state = \"established\"; action = \"accept\"; }", true },
+		{ "{ ct_state = \"related\"; action = \"accept\"; }", false },
+		{ "{ ct_state = \"established\"; action = \"drop\"; }", false },
+		{ "{ ct_state = \"established\"; action = \"accept\"; log = \"E \"; }", false },
+		{ "{ ct_state = \"established\"; action = \"accept\"; set_mark = 1; }", false },
+		{ "{ ct_state = \"established\"; in = \"lan0\"; action = \"accept\"; }", false },
+		{ "{ ct_state = \"established\"; limit = \"1/second\"; action = \"accept\"; }", false },
+		{ "{ ct_state = \"established\"; jump = \"x\"; }", false },
+		{ "{ proto = \"tcp\"; action = \"accept\"; }", false },
+	};
+	char text[512];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct filter_rules *fr;
+
+		snprintf(text, sizeof(text), "filter: { forward: { policy = \"drop\"; rules = ( %s, "
+			 "{ proto = \"udp\"; action = \"accept\"; } ); }; x: { }; "
+			 "input: { policy = \"drop\"; rules = ( %s ); }; };",
+			 cases[i].rule, cases[i].rule);
+		fr = rules_of(text);
+		CU_ASSERT_EQUAL(fr->established_forward != NULL, cases[i].fast);
+		CU_ASSERT_EQUAL(fr->established_input != NULL, cases[i].fast);
+		if (cases[i].fast)
+			CU_ASSERT_PTR_EQUAL(fr->established_forward, &fr->forward->rules[0]);
+		filter_rules_free(fr);
+	}
+}
+
+/* The shortcut counts on the rule of the hook the connection took, and
+ * only once the connection has been seen there. */
+static void test_established_shortcut(void)
+{
+	struct filter_rules *fr = rules_of(
+		"filter: { forward: { policy = \"drop\"; rules = ( "
+		"{ ct_state = \"established\"; action = \"accept\"; } ); }; "
+		"input: { policy = \"drop\"; rules = ( { proto = \"tcp\"; action = \"accept\"; } ); }; };");
+	struct ct_entry e;
+	struct queue_stats stats;
+
+	memset(&e, 0, sizeof(e));
+	memset(&stats, 0, sizeof(stats));
+	CU_ASSERT_FALSE(filter_established_shortcut(fr, &e, 100, &stats));
+	filter_note_hook(&e, NF_INET_LOCAL_IN);
+	CU_ASSERT_FALSE(filter_established_shortcut(fr, &e, 100, &stats));  /* input: no */
+	filter_note_hook(&e, NF_INET_FORWARD);
+	CU_ASSERT_TRUE(filter_established_shortcut(fr, &e, 100, &stats));
+	CU_ASSERT_TRUE(filter_established_shortcut(fr, &e, 50, &stats));
+	CU_ASSERT_EQUAL(atomic_load(&fr->forward->rules[0].packets), 2);
+	CU_ASSERT_EQUAL(atomic_load(&fr->forward->rules[0].bytes), 150);
+	CU_ASSERT_EQUAL(stat_read(&stats.filter_accepted), 2);
+	filter_rules_free(fr);
+}
+
 static void set_counts(struct rules_rule *r, uint64_t packets, uint64_t bytes)
 {
 	atomic_store(&r->packets, packets);
@@ -90,7 +152,9 @@ static const char old_text[] =
 	"    { proto = \"tcp\"; dport = \"80\"; action = \"accept\"; },\n"
 	"    { proto = \"tcp\"; dport = \"22\"; action = \"accept\"; },\n"
 	"    { proto = \"tcp\"; dport = \"22\"; action = \"accept\"; },\n"
-	"    { src = \"@bad\"; action = \"drop\"; log = \"BAD \"; }\n"
+	"    { src = \"@bad\"; action = \"drop\"; log = \"BAD \"; },\n"
+	"    { proto = \"icmp\"; limit = \"5/second\"; action = \"accept\"; },\n"
+	"    { proto = \"icmp\"; limit = \"9/second\"; action = \"accept\"; }\n"
 	"  ); };\n"
 	"  input: { policy = \"accept\"; rules = ( { jump = \"guard\"; } ); };\n"
 	"  guard: { rules = ( { proto = \"icmp\"; action = \"drop\"; } ); };\n"
@@ -106,7 +170,9 @@ static const char new_text[] =
 	"    { ct_state = \"established,related\"; action = \"accept\"; },\n"
 	"    { proto = \"tcp\"; dport = \"8080\"; action = \"accept\"; },\n"
 	"    { src = \"@bad\"; action = \"drop\"; log = \"WORSE \"; },\n"
-	"    { proto = \"udp\"; action = \"accept\"; }\n"
+	"    { proto = \"udp\"; action = \"accept\"; },\n"
+	"    { proto = \"icmp\"; limit = \"5/second\"; action = \"accept\"; },\n"
+	"    { proto = \"icmp\"; limit = \"9/minute\"; action = \"accept\"; }\n"
 	"  ); };\n"
 	"  input: { policy = \"drop\"; rules = ( { jump = \"guard\"; } ); };\n"
 	"  guard: { rules = ( { proto = \"icmp\"; action = \"drop\"; } ); };\n"
@@ -140,6 +206,8 @@ static void test_inherit_counters(void)
 	CU_ASSERT_EQUAL(atomic_load(&nf->rules[2].packets), 0);    /* 8080: changed */
 	CU_ASSERT_EQUAL(atomic_load(&nf->rules[3].packets), 0);    /* log prefix changed */
 	CU_ASSERT_EQUAL(atomic_load(&nf->rules[4].packets), 0);    /* new */
+	CU_ASSERT_EQUAL(atomic_load(&nf->rules[5].packets), 60);   /* same limit */
+	CU_ASSERT_EQUAL(atomic_load(&nf->rules[6].packets), 0);    /* limit changed */
 	CU_ASSERT_EQUAL(atomic_load(&nf->policy_packets), 99);
 	CU_ASSERT_EQUAL(atomic_load(&nf->policy_bytes), 9900);
 	CU_ASSERT_EQUAL(atomic_load(&ni->rules[0].packets), 7);    /* jump guard */
@@ -210,6 +278,8 @@ static void test_publish(void)
 static const struct unit_test publish_tests[] = {
 	{ "packets come back after routing only when needed", test_after_routing },
 	{ "base chains found", test_chains_found },
+	{ "established-accept first rules", test_established_rule },
+	{ "established shortcut at prerouting", test_established_shortcut },
 	{ "counters of unchanged rules kept", test_inherit_counters },
 	{ "10,000 rules inherit by sorting", test_inherit_many },
 	{ "publish and swap", test_publish },
