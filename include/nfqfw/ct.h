@@ -69,6 +69,12 @@ enum {
 	CT_S_RELATED    = 1u << 4,  /* created from an expectation */
 };
 
+/* Bits of ct_entry.nat. */
+enum {
+	CT_NAT_SRC = 1u << 0,
+	CT_NAT_DST = 1u << 1,
+};
+
 /* Why a packet is INVALID: which check failed, with the numbers. */
 struct ct_reason {
 	char text[160];
@@ -159,6 +165,11 @@ struct ct_entry {
 	_Atomic uint64_t expires_ns;           /* CLOCK_MONOTONIC */
 	uint32_t id;                           /* shown by listings */
 	_Atomic uint32_t mark;
+	/* NAT: which translations the reply tuple carries (CT_NAT_SRC: the
+	 * original source was rewritten, CT_NAT_DST: the destination), so
+	 * that tuple[CT_DIR_REPLY] is not the plain inverse of the original.
+	 * Set once, when the binding is made (src/nat). */
+	_Atomic uint8_t nat;
 	/* The hook after routing (NF_INET_LOCAL_IN or NF_INET_FORWARD) plus
 	 * one where the filter rules last saw this connection; 0: not yet.
 	 * Lets later packets skip that second queue trip (src/filter). */

@@ -14,14 +14,16 @@
  * NULL), and return the length the whole text has, so a return >= SIZE
  * means it was cut.
  *
- * rules_format_match() writes M's matches as `key value` pairs separated
+ * rules_format_match() writes R's matches as `key value` pairs separated
  * by one space, in the order of the rule keys of nfqfw.conf(5): family,
  * proto, src, dst, sport, dport, in, out, ct_state, ct_dir, tcp_flags,
- * icmp_type/icmpv6_type, icmp_code/icmpv6_code, mark, length. A negated
- * match has '!' in front of its value. A rule without matches writes "".
- * The stateful matches (RULES_M_LIMIT, RULES_M_CONNLIMIT) are not written
- * yet: their keys were still being settled when this was written. */
-int rules_format_match(const struct rules_match *m, char *buf, size_t size);
+ * icmp_type/icmpv6_type, icmp_code/icmpv6_code, mark, length, then the
+ * stateful ones from R's specs: `limit RATE/UNIT burst N` (the burst
+ * always), `limit_per src|dst[/V4[,V6]]` (prefixes only where not 32 and
+ * 128), `limit_sources N` (only when not the default), `connlimit over N`,
+ * `connlimit_per ...`, `connlimit_sources N`. A negated match has '!' in
+ * front of its value. A rule without matches writes "". */
+int rules_format_match(const struct rules_rule *r, char *buf, size_t size);
 
 /* The rule's action: its non-terminal parts first (`log "PREFIX" level
  * LEVEL`, `set_mark VALUE[/MASK]`), then its verdict (`accept`, `drop`,

@@ -17,7 +17,7 @@
 
 static void ctl_rule_text(const struct rules_rule *r, char *buf, size_t size)
 {
-	int n = rules_format_match(&r->m, buf, size);
+	int n = rules_format_match(r, buf, size);
 
 	if (n < 0 || (size_t)n >= size - 1)
 		return;
@@ -85,7 +85,7 @@ static void ctl_rules_json_chain(struct ctl_json *j, const struct rules_chain *c
 		ctl_json_u64(j, "line", r->line);
 		ctl_json_u64(j, "packets", ctl_load(&r->packets));
 		ctl_json_u64(j, "bytes", ctl_load(&r->bytes));
-		rules_format_match(&r->m, text, sizeof(text));
+		rules_format_match(r, text, sizeof(text));
 		ctl_json_str(j, "match", text);
 		rules_format_action(r, text, sizeof(text));
 		ctl_json_str(j, "action", text);

@@ -236,9 +236,71 @@ static void print_length(struct print_buf *b, const struct rules_match *m)
 		print_add(b, "-%u", m->len_hi);
 }
 
-int rules_format_match(const struct rules_match *m, char *buf, size_t size)
+/* "src", "dst/24", "src/32,64": the prefixes the loader takes as its
+ * defaults (32, 128) are left out, so that what an operator wrote short
+ * comes back short. A key the loader cannot make prints "?". */
+static void print_per(struct print_buf *b, const char *key, const struct rules_per *per)
+{
+	print_key(b, key, false);
+	if (per->addr != RULES_PER_SRC && per->addr != RULES_PER_DST) {
+		print_add(b, "?");
+		return;
+	}
+	print_add(b, "%s", per->addr == RULES_PER_SRC ? "src" : "dst");
+	if (per->plen6 != 128)
+		print_add(b, "/%u,%u", per->plen4, per->plen6);
+	else if (per->plen4 != 32)
+		print_add(b, "/%u", per->plen4);
+}
+
+/* `limit_per` and `limit_sources` (or the connlimit ones): nothing for a
+ * count of the whole rule, the table size only when it is not the
+ * default, as the loader refuses a sources key without its per key. */
+static void print_per_keys(struct print_buf *b, const char *per_key, const char *sources_key,
+			   const struct rules_per *per)
+{
+	if (per->addr == RULES_PER_RULE)
+		return;
+	print_per(b, per_key, per);
+	if (per->slots && per->slots != RULES_PER_SLOTS_DEFAULT) {
+		print_key(b, sources_key, false);
+		print_add(b, "%u", per->slots);
+	}
+}
+
+static const struct {
+	uint64_t ns;
+	const char *name;
+} print_units[] = {
+	{ RULES_SECOND_NS, "second" }, { 60 * RULES_SECOND_NS, "minute" },
+	{ 3600 * RULES_SECOND_NS, "hour" }, { RULES_DAY_NS, "day" },
+};
+
+/* "10/second burst 5": the burst always, default or not, so that the
+ * listing shows the whole bucket. */
+static void print_limit(struct print_buf *b, const struct rules_limit_spec *l)
+{
+	const char *unit = "?";
+
+	for (size_t i = 0; i < sizeof(print_units) / sizeof(print_units[0]); i++)
+		if (print_units[i].ns == l->period_ns)
+			unit = print_units[i].name;
+	print_key(b, "limit", false);
+	print_add(b, "%u/%s burst %u", l->rate, unit, l->burst);
+	print_per_keys(b, "limit_per", "limit_sources", &l->per);
+}
+
+static void print_connlimit(struct print_buf *b, const struct rules_connlimit_spec *c)
+{
+	print_key(b, "connlimit", false);
+	print_add(b, "over %u", c->over);
+	print_per_keys(b, "connlimit_per", "connlimit_sources", &c->per);
+}
+
+int rules_format_match(const struct rules_rule *r, char *buf, size_t size)
 {
 	struct print_buf b = { .buf = buf, .size = size };
+	const struct rules_match *m = &r->m;
 
 	if (size)
 		buf[0] = '\0';
@@ -276,6 +338,10 @@ int rules_format_match(const struct rules_match *m, char *buf, size_t size)
 	}
 	if (m->has & RULES_M_LENGTH)
 		print_length(&b, m);
+	if (m->has & RULES_M_LIMIT)
+		print_limit(&b, &r->limit_spec);
+	if (m->has & RULES_M_CONNLIMIT)
+		print_connlimit(&b, &r->connlimit_spec);
 	return print_done(&b);
 }
 

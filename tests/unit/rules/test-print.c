@@ -90,15 +90,34 @@ static void cat(char *out, size_t size, const char *a, const char *b, const char
 	snprintf(out + len, size - len, "%s%s%s", a, b, c);
 }
 
-/* Printed matches back to configuration: `key value` -> key = "value"; */
+/* The next N tokens of *S joined by spaces, into VAL. */
+static void next_words(const char **s, unsigned int n, char *val, size_t size)
+{
+	char tok[256];
+
+	val[0] = '\0';
+	for (unsigned int i = 0; i < n; i++) {
+		CU_ASSERT_FATAL(next_token(s, tok, sizeof(tok)));
+		CU_ASSERT_FATAL(strlen(val) + strlen(tok) + 2 <= size);
+		if (i)
+			strcat(val, " ");
+		strcat(val, tok);
+	}
+}
+
+/* Printed matches back to configuration: `key value` -> key = "value";
+ * the stateful values are several words ("10/second burst 5", "over 3"). */
 static void match_to_config(const char *text, char *out, size_t size)
 {
 	char key[64], val[256];
 
 	while (next_token(&text, key, sizeof(key))) {
-		CU_ASSERT_FATAL(next_token(&text, val, sizeof(val)));
-		/* Codes are integers only, numbered types too. */
-		if (strstr(key, "icmp") && strspn(val, "0123456789") == strlen(val))
+		unsigned int words = !strcmp(key, "limit") ? 3 : !strcmp(key, "connlimit") ? 2 : 1;
+
+		next_words(&text, words, val, sizeof(val));
+		/* Codes and table sizes are integers only, numbered types too. */
+		if ((strstr(key, "icmp") || strstr(key, "_sources")) &&
+		    strspn(val, "0123456789") == strlen(val))
 			cat(out, size, key, " = ", val), cat(out, size, "; ", "", "");
 		else
 			cat(out, size, key, " = \"", val), cat(out, size, "\"; ", "", "");
@@ -139,7 +158,7 @@ static void expect(const char *rule, const char *want_match, const char *want_ac
 
 	CU_ASSERT_FATAL(rs != NULL);
 	r = first_rule(rs);
-	n = rules_format_match(&r->m, match, sizeof(match));
+	n = rules_format_match(r, match, sizeof(match));
 	CU_ASSERT_EQUAL(n, (int)strlen(want_match));
 	CU_ASSERT_STRING_EQUAL(match, want_match);
 	n = rules_format_action(r, action, sizeof(action));
@@ -155,7 +174,7 @@ static void expect(const char *rule, const char *want_match, const char *want_ac
 	rs2 = load_rule(again);
 	CU_ASSERT_FATAL(rs2 != NULL);
 	r = first_rule(rs2);
-	rules_format_match(&r->m, match, sizeof(match));
+	rules_format_match(r, match, sizeof(match));
 	rules_format_action(r, action, sizeof(action));
 	CU_ASSERT_STRING_EQUAL(match, want_match);
 	CU_ASSERT_STRING_EQUAL(action, want_action);
@@ -446,7 +465,7 @@ static void test_hand_built(void)
 	memset(&r, 0, sizeof(r));
 	r.m.has = RULES_M_IN;
 	memset(r.m.in.name, 'x', sizeof(r.m.in.name));
-	rules_format_match(&r.m, buf, sizeof(buf));
+	rules_format_match(&r, buf, sizeof(buf));
 	CU_ASSERT_STRING_EQUAL(buf, "in xxxxxxxxxxxxxxx");
 }
 
@@ -510,7 +529,7 @@ static void check_sizes(const char *full, int (*fmt)(const struct rules_rule *, 
 
 static int fmt_match(const struct rules_rule *r, char *buf, size_t size)
 {
-	return rules_format_match(&r->m, buf, size);
+	return rules_format_match(r, buf, size);
 }
 
 static void test_truncation(void)
@@ -522,7 +541,7 @@ static void test_truncation(void)
 
 	CU_ASSERT_FATAL(rs != NULL);
 	r = first_rule(rs);
-	nm = rules_format_match(&r->m, match, sizeof(match));
+	nm = rules_format_match(r, match, sizeof(match));
 	na = rules_format_action(r, action, sizeof(action));
 	CU_ASSERT_STRING_EQUAL(match,
 		"family ipv6 proto !udp src !2001:db8:1234:5678:9abc:def0:1234:5678 "
