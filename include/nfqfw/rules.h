@@ -41,6 +41,33 @@ enum rules_action {
 	RULES_ACT_JUMP,
 	RULES_ACT_GOTO,
 	RULES_ACT_RETURN,
+	/* NAT (only in the `nat` group): terminal; the connection is bound. */
+	RULES_ACT_SNAT,
+	RULES_ACT_DNAT,
+	RULES_ACT_MASQUERADE,
+	RULES_ACT_REDIRECT,
+};
+
+/* Which group of the configuration a chain belongs to. */
+enum rules_table {
+	RULES_TABLE_FILTER,
+	RULES_TABLE_NAT,
+};
+
+static inline bool rules_action_is_nat(int action)
+{
+	return action >= RULES_ACT_SNAT && action <= RULES_ACT_REDIRECT;
+}
+
+/* Where a NAT action translates to: `to = "198.51.100.1-198.51.100.4:1024-2047"`,
+ * `to = "[2001:db8::1]:8080"`, `to_ports = "8080"`. Without an address,
+ * masquerade takes the outgoing interface's and redirect the incoming
+ * interface's; without ports, ports are kept where they are free. */
+struct rules_nat {
+	uint8_t family;              /* of the addresses; 0 without */
+	bool has_addr, has_ports;
+	union pkt_addr min_addr, max_addr;
+	uint16_t min_port, max_port;
 };
 
 /* Which matches a rule has (struct rules_match::has). */
@@ -198,6 +225,7 @@ struct rules_rule {
 	struct rules_connlimit_spec connlimit_spec;
 	struct rules_limit *limit;
 	struct rules_connlimit *connlimit;
+	struct rules_nat nat;                /* the NAT actions */
 	unsigned int line;                   /* in the configuration; 0 if none */
 	/* Set by rules_chain_append(). */
 	struct rules_chain *chain;
@@ -209,6 +237,7 @@ struct rules_rule {
 
 struct rules_chain {
 	char name[RULES_NAME_MAX];
+	uint8_t table;                       /* enum rules_table */
 	bool base;
 	enum rules_verdict policy;           /* base chains */
 	struct rules_rule *rules;
@@ -264,6 +293,12 @@ void rules_set_free(struct rules_set *rs);
 struct rules_chain *rules_chain_add(struct rules_set *rs, const char *name,
 				    bool base, enum rules_verdict policy);
 struct rules_chain *rules_chain_find(const struct rules_set *rs, const char *name);
+/* The same in TABLE (rules_chain_add/find are the filter table's). */
+struct rules_chain *rules_chain_add_in(struct rules_set *rs, enum rules_table table,
+				       const char *name, bool base,
+				       enum rules_verdict policy);
+struct rules_chain *rules_chain_find_in(const struct rules_set *rs, enum rules_table table,
+					const char *name);
 size_t rules_chain_count(const struct rules_set *rs);
 struct rules_chain *rules_chain_at(const struct rules_set *rs, size_t i);
 /* Copies RULE to the end of CHAIN (counters start at zero). Returns 0 or
@@ -320,6 +355,13 @@ void rules_eval_naive(const struct rules_chain *chain, const struct rules_packet
  * Returns the number of errors; with none, *OUT is the compiled ruleset. */
 int rules_load(struct rules_set **out, const config_setting_t *filter_group,
 	       const config_setting_t *sets_list, const char *path, FILE *err);
+/* The same with the `nat: { prerouting, postrouting, output, input,
+ * user chains }` group too (NAT_GROUP may be NULL), in one ruleset: nat
+ * chains are in RULES_TABLE_NAT, where only NAT actions, accept (no
+ * translation), jumps, log and set_mark are allowed. */
+int rules_load_all(struct rules_set **out, const config_setting_t *filter_group,
+		   const config_setting_t *nat_group, const config_setting_t *sets_list,
+		   const char *path, FILE *err);
 
 /* Packets a rule's limit or connlimit decided without a table slot (every
  * slot its key can use was busy, or no memory): a limit refuses them, a

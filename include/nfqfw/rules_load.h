@@ -35,6 +35,11 @@ void rules_error(struct rules_ctx *ctx, const config_setting_t *s, const char *f
 /* "a string", "an integer", ...: for "expected X, got Y". */
 const char *rules_type_name(const config_setting_t *s);
 
+/* load-nat.c: "N" or "N-M" ports; a NAT action's `to`. On error -EINVAL
+ * and *WHY says what is wrong. */
+int rules_parse_port_range(const char *s, uint16_t *lo, uint16_t *hi);
+int rules_parse_nat_to(const char *s, struct rules_nat *nat, const char **why);
+
 /* Parses one rule group G of CHAIN into R (the target chain resolved).
  * Returns 0, or -EINVAL once every problem of it is reported. */
 int rules_parse_rule(struct rules_ctx *ctx, const config_setting_t *g,

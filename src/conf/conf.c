@@ -283,13 +283,13 @@ static void conf_walk_section(struct conf_ctx *ctx, const struct conf_section *s
 		sec->check(ctx, group, conf);
 }
 
-/* The rules: the `filter` group and the `sets` list, which the rules
- * loader checks (src/rules/load.c). */
+/* The rules: the `filter` and `nat` groups and the `sets` list, which the
+ * rules loader checks (src/rules/load.c). */
 struct conf_rules_src {
-	const config_setting_t *filter, *sets;
+	const config_setting_t *filter, *nat, *sets;
 };
 
-static const char *const conf_rules_sections[] = { "filter", "sets", NULL };
+static const char *const conf_rules_sections[] = { "filter", "nat", "sets", NULL };
 
 static bool conf_take_rules_section(const config_setting_t *s,
 				    struct conf_rules_src *src)
@@ -298,6 +298,8 @@ static bool conf_take_rules_section(const config_setting_t *s,
 
 	if (strcmp(name, "filter") == 0)
 		src->filter = s;
+	else if (strcmp(name, "nat") == 0)
+		src->nat = s;
 	else if (strcmp(name, "sets") == 0)
 		src->sets = s;
 	else
@@ -364,7 +366,7 @@ static int conf_check_rules(const struct nfqfw_conf *conf, FILE *err)
  * Returns the number of errors. */
 static int conf_parse(struct conf_ctx *ctx, const char *text, struct nfqfw_conf *conf)
 {
-	struct conf_rules_src src = { NULL, NULL };
+	struct conf_rules_src src = { NULL, NULL, NULL };
 	int errors;
 	config_t cf;
 
@@ -379,8 +381,9 @@ static int conf_parse(struct conf_ctx *ctx, const char *text, struct nfqfw_conf 
 		conf_report(ctx, (unsigned int)config_error_line(&cf), "%s",
 			    config_error_text(&cf) ? config_error_text(&cf) : "syntax error");
 	errors = conf_flush(ctx);
-	if (src.filter || src.sets) {
-		errors += rules_load(&conf->rules, src.filter, src.sets, ctx->path, ctx->err);
+	if (src.filter || src.nat || src.sets) {
+		errors += rules_load_all(&conf->rules, src.filter, src.nat, src.sets,
+					 ctx->path, ctx->err);
 		errors += conf_check_rules(conf, ctx->err);
 	}
 	config_destroy(&cf);

@@ -67,6 +67,11 @@ static void rules_decide(const struct rules_rule *r, struct rules_result *res)
 		[RULES_ACT_ACCEPT] = RULES_ACCEPT,
 		[RULES_ACT_DROP] = RULES_DROP,
 		[RULES_ACT_REJECT] = RULES_REJECT,
+		/* A NAT action binds the connection and lets it pass. */
+		[RULES_ACT_SNAT] = RULES_ACCEPT,
+		[RULES_ACT_DNAT] = RULES_ACCEPT,
+		[RULES_ACT_MASQUERADE] = RULES_ACCEPT,
+		[RULES_ACT_REDIRECT] = RULES_ACCEPT,
 	};
 
 	res->verdict = verdicts[r->action];

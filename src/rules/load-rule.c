@@ -24,6 +24,7 @@ struct rule_state {
 	const config_setting_t *icmp_type;
 	const config_setting_t *limit, *limit_per, *limit_sources;
 	const config_setting_t *connlimit, *connlimit_per, *connlimit_sources;
+	const config_setting_t *to, *to_ports;
 	const char *target;
 	bool bad;
 };
@@ -577,7 +578,9 @@ static void key_length(struct rule_state *st, const config_setting_t *s)
 static const struct rule_name rule_actions[] = {
 	{ "accept", RULES_ACT_ACCEPT }, { "drop", RULES_ACT_DROP },
 	{ "reject", RULES_ACT_REJECT }, { "return", RULES_ACT_RETURN },
-	{ "continue", RULES_ACT_CONTINUE }, { NULL, 0 },
+	{ "continue", RULES_ACT_CONTINUE }, { "snat", RULES_ACT_SNAT },
+	{ "dnat", RULES_ACT_DNAT }, { "masquerade", RULES_ACT_MASQUERADE },
+	{ "redirect", RULES_ACT_REDIRECT }, { NULL, 0 },
 };
 
 static void key_action(struct rule_state *st, const config_setting_t *s)
@@ -589,7 +592,8 @@ static void key_action(struct rule_state *st, const config_setting_t *s)
 		return;
 	if (!rule_lookup(rule_actions, v, strlen(v), &a)) {
 		rule_bad(st, s, "unknown action '%s' (accept, drop, reject, return, "
-			 "continue; or jump/goto = \"chain\")", v);
+			 "continue, snat, dnat, masquerade, redirect; or jump/goto = "
+			 "\"chain\")", v);
 		return;
 	}
 	st->action = s;
@@ -609,7 +613,7 @@ static void key_jump_goto(struct rule_state *st, const config_setting_t *s,
 		return;
 	}
 	st->jump = s;
-	target = rules_chain_find(st->ctx->rs, v);
+	target = rules_chain_find_in(st->ctx->rs, (enum rules_table)st->chain->table, v);
 	if (!target) {
 		rule_bad(st, s, "unknown chain '%s'", v);
 		return;
@@ -620,6 +624,31 @@ static void key_jump_goto(struct rule_state *st, const config_setting_t *s,
 	}
 	st->r->target = target;
 	st->r->action = action;
+}
+
+static void key_to(struct rule_state *st, const config_setting_t *s)
+{
+	const char *v = rule_string(st, s), *why;
+
+	if (!v)
+		return;
+	st->to = s;
+	if (rules_parse_nat_to(v, &st->r->nat, &why) < 0)
+		rule_bad(st, s, "bad address '%s': %s (ADDR[-ADDR][:PORT[-PORT]], IPv6 "
+			 "in brackets before a port)", v, why);
+}
+
+static void key_to_ports(struct rule_state *st, const config_setting_t *s)
+{
+	const char *v = rule_string(st, s);
+
+	if (!v)
+		return;
+	st->to_ports = s;
+	if (rules_parse_port_range(v, &st->r->nat.min_port, &st->r->nat.max_port) < 0)
+		rule_bad(st, s, "bad port range '%s' (PORT or PORT-PORT, 1..65535)", v);
+	else
+		st->r->nat.has_ports = true;
 }
 
 static void key_jump(struct rule_state *st, const config_setting_t *s)
@@ -806,6 +835,7 @@ static const struct rule_key {
 	{ "icmp_code", key_icmp_code }, { "icmpv6_code", key_icmp_code },
 	{ "mark", key_mark }, { "length", key_length },
 	{ "action", key_action }, { "jump", key_jump }, { "goto", key_goto },
+	{ "to", key_to }, { "to_ports", key_to_ports },
 	{ "reject_with", key_reject_with },
 	{ "log", key_log }, { "log_level", key_log_level },
 	{ "set_mark", key_set_mark }, { "counter", key_counter },
@@ -890,6 +920,92 @@ static void rule_check_action(struct rule_state *st, const config_setting_t *g)
 		r->log.level = LOG_WARNING;    /* the kernel LOG target's default */
 }
 
+/* The family the rule's matches imply (0: any). */
+static uint8_t rule_match_family(const struct rules_match *m)
+{
+	if (m->has & RULES_M_FAMILY)
+		return m->family;
+	if (m->has & RULES_M_SRC)
+		return m->src.family;
+	if (m->has & RULES_M_DST)
+		return m->dst.family;
+	if (m->has & RULES_M_ICMP)
+		return m->icmp_family;
+	return 0;
+}
+
+/* Where each NAT action may stand and what it needs: translations of the
+ * source belong after routing, of the destination before it (the
+ * kernel's nat hooks); the nat group translates and does not filter. */
+static void rule_check_nat_hook(struct rule_state *st, const config_setting_t *g)
+{
+	const struct rules_chain *c = st->chain;
+	int a = st->r->action;
+	bool src = a == RULES_ACT_SNAT || a == RULES_ACT_MASQUERADE;
+
+	if (!c->base)
+		return;
+	if (src && strcmp(c->name, "postrouting") && strcmp(c->name, "input"))
+		rules_error(st->ctx, g, "%s rewrites the source: only in nat chains "
+			    "postrouting and input", a == RULES_ACT_SNAT ? "snat" : "masquerade"),
+			st->bad = true;
+	if (!src && strcmp(c->name, "prerouting") && strcmp(c->name, "output"))
+		rules_error(st->ctx, g, "%s rewrites the destination: only in nat chains "
+			    "prerouting and output", a == RULES_ACT_DNAT ? "dnat" : "redirect"),
+			st->bad = true;
+}
+
+static void rule_check_nat(struct rule_state *st, const config_setting_t *g)
+{
+	struct rules_rule *r = st->r;
+	bool nat = rules_action_is_nat(r->action);
+
+	if (st->chain->table == RULES_TABLE_FILTER) {
+		if (nat) {
+			rules_error(st->ctx, st->action, "action \"%s\" belongs in the nat group",
+				    config_setting_get_string(st->action));
+			st->bad = true;
+			return;
+		}
+	} else if (r->action == RULES_ACT_DROP || r->action == RULES_ACT_REJECT) {
+		rules_error(st->ctx, st->action, "the nat group translates and does not filter: "
+			    "drop and reject belong in the filter group"), st->bad = true;
+	}
+	if ((st->to || st->to_ports) && !nat) {
+		rules_error(st->ctx, st->to ? st->to : st->to_ports, "%s needs a NAT action",
+			    st->to ? "to" : "to_ports"), st->bad = true;
+		return;
+	}
+	if (!nat)
+		return;
+	rule_check_nat_hook(st, g);
+	if ((r->action == RULES_ACT_SNAT || r->action == RULES_ACT_DNAT) && !st->to)
+		rules_error(st->ctx, g, "%s needs to = \"ADDR[:PORT]\"",
+			    r->action == RULES_ACT_SNAT ? "snat" : "dnat"), st->bad = true;
+	if ((r->action == RULES_ACT_MASQUERADE || r->action == RULES_ACT_REDIRECT) && st->to)
+		rules_error(st->ctx, st->to, "%s takes no address: to_ports only",
+			    r->action == RULES_ACT_MASQUERADE ? "masquerade" : "redirect"),
+			st->bad = true;
+	if (st->to && st->to_ports)
+		rules_error(st->ctx, st->to_ports, "to_ports and to: give the ports in to"),
+			st->bad = true;
+	/* An IPv4 `to` translates IPv4 packets only: the rule matches no
+	 * others (a rule of another family is refused above). */
+	if (r->nat.has_addr) {
+		uint8_t f = rule_match_family(&r->m);
+
+		if (f && f != r->nat.family)
+			rules_error(st->ctx, st->to, "to is IPv%u, the rule matches IPv%u",
+				    r->nat.family, f), st->bad = true;
+		r->m.has |= RULES_M_FAMILY;
+		r->m.family = r->nat.family;
+	}
+	if (r->nat.has_ports && (!(r->m.has & RULES_M_PROTO) || r->m.proto_neg ||
+				 (r->m.proto != IPPROTO_TCP && r->m.proto != IPPROTO_UDP)))
+		rules_error(st->ctx, g, "translating ports needs proto \"tcp\" or \"udp\""),
+			st->bad = true;
+}
+
 /* A per or sources key needs the key it qualifies (present, whether it
  * parsed or not: a bad one is reported already). */
 static void rule_check_stateful(struct rule_state *st)
@@ -945,6 +1061,7 @@ int rules_parse_rule(struct rules_ctx *ctx, const config_setting_t *g,
 	rule_check_l4(&st, g);
 	rule_check_family(&st, g);
 	rule_check_action(&st, g);
+	rule_check_nat(&st, g);
 	rule_check_stateful(&st);
 	return st.bad ? -EINVAL : 0;
 }

@@ -325,13 +325,17 @@ static void rules_load_sets(struct rules_ctx *ctx, const config_setting_t *list)
 
 /* Chains. */
 
-static bool rules_is_base(const char *name)
+static bool rules_is_base(enum rules_table table, const char *name)
 {
+	if (table == RULES_TABLE_NAT)
+		return !strcmp(name, "prerouting") || !strcmp(name, "postrouting") ||
+		       !strcmp(name, "output") || !strcmp(name, "input");
 	return !strcmp(name, "input") || !strcmp(name, "forward") || !strcmp(name, "output");
 }
 
 /* First pass: every chain exists before any rule names one. */
-static void rules_declare_chains(struct rules_ctx *ctx, const config_setting_t *filter)
+static void rules_declare_chains(struct rules_ctx *ctx, const config_setting_t *filter,
+				 enum rules_table table)
 {
 	int n = config_setting_length(filter);
 
@@ -345,7 +349,8 @@ static void rules_declare_chains(struct rules_ctx *ctx, const config_setting_t *
 		else if (!rules_name_ok(name))
 			rules_error(ctx, g, "bad chain name '%s' (at most %d characters)",
 				    name, RULES_NAME_MAX - 1);
-		else if (!rules_chain_add(ctx->rs, name, rules_is_base(name), RULES_ACCEPT))
+		else if (!rules_chain_add_in(ctx->rs, table, name, rules_is_base(table, name),
+					     RULES_ACCEPT))
 			rules_error(ctx, g, "chain '%s': out of memory", name);
 	}
 }
@@ -355,6 +360,11 @@ static void rules_load_policy(struct rules_ctx *ctx, const config_setting_t *s,
 {
 	const char *v;
 
+	if (c->table == RULES_TABLE_NAT) {
+		rules_error(ctx, s, "nat chain '%s': nat chains have no policy (a packet no "
+			    "rule translates goes on as it is)", c->name);
+		return;
+	}
 	if (!c->base) {
 		rules_error(ctx, s, "chain '%s': only base chains (input, forward, output) "
 			    "have a policy", c->name);
@@ -505,8 +515,29 @@ static void rules_check_unreachable(struct rules_ctx *ctx, const struct rules_ch
 	}
 }
 
-int rules_load(struct rules_set **out, const config_setting_t *filter_group,
-	       const config_setting_t *sets_list, const char *path, FILE *err)
+/* The chains of GROUP (the `filter` or `nat` group) in TABLE. */
+static void rules_load_group(struct rules_ctx *ctx, const config_setting_t *group,
+			     enum rules_table table)
+{
+	if (config_setting_type(group) != CONFIG_TYPE_GROUP) {
+		rules_error(ctx, group, "%s: expected a group { ... }, got %s",
+			    config_setting_name(group), rules_type_name(group));
+		return;
+	}
+	rules_declare_chains(ctx, group, table);
+	for (size_t i = 0; i < rules_chain_count(ctx->rs); i++) {
+		struct rules_chain *c = rules_chain_at(ctx->rs, i);
+
+		if (c->table != table)
+			continue;
+		rules_load_chain(ctx, config_setting_get_member(group, c->name), c);
+		rules_check_unreachable(ctx, c);
+	}
+}
+
+int rules_load_all(struct rules_set **out, const config_setting_t *filter_group,
+		   const config_setting_t *nat_group, const config_setting_t *sets_list,
+		   const char *path, FILE *err)
 {
 	struct rules_ctx ctx = { .path = path, .err = err };
 	int errors;
@@ -519,19 +550,11 @@ int rules_load(struct rules_set **out, const config_setting_t *filter_group,
 	}
 	if (sets_list)
 		rules_load_sets(&ctx, sets_list);
-	if (filter_group && config_setting_type(filter_group) != CONFIG_TYPE_GROUP)
-		rules_error(&ctx, filter_group, "filter: expected a group { ... }, got %s",
-			    rules_type_name(filter_group));
-	else if (filter_group) {
-		rules_declare_chains(&ctx, filter_group);
-		for (size_t i = 0; i < rules_chain_count(ctx.rs); i++) {
-			struct rules_chain *c = rules_chain_at(ctx.rs, i);
-
-			rules_load_chain(&ctx, config_setting_get_member(filter_group, c->name), c);
-			rules_check_unreachable(&ctx, c);
-		}
-		rules_check_loops(&ctx);
-	}
+	if (filter_group)
+		rules_load_group(&ctx, filter_group, RULES_TABLE_FILTER);
+	if (nat_group)
+		rules_load_group(&ctx, nat_group, RULES_TABLE_NAT);
+	rules_check_loops(&ctx);
 	if (ctx.errors == 0 && rules_compile(ctx.rs) < 0)
 		rules_report(&ctx, path, 0, false, "out of memory");
 	errors = ctx.errors;
@@ -542,4 +565,10 @@ int rules_load(struct rules_set **out, const config_setting_t *filter_group,
 	}
 	*out = ctx.rs;
 	return 0;
+}
+
+int rules_load(struct rules_set **out, const config_setting_t *filter_group,
+	       const config_setting_t *sets_list, const char *path, FILE *err)
+{
+	return rules_load_all(out, filter_group, NULL, sets_list, path, err);
 }

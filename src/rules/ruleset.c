@@ -35,12 +35,14 @@ void rules_set_free(struct rules_set *rs)
 	free(rs);
 }
 
-struct rules_chain *rules_chain_add(struct rules_set *rs, const char *name,
-				    bool base, enum rules_verdict policy)
+struct rules_chain *rules_chain_add_in(struct rules_set *rs, enum rules_table table,
+				       const char *name, bool base,
+				       enum rules_verdict policy)
 {
 	struct rules_chain *c;
 
-	if (rs->compiled || strlen(name) >= RULES_NAME_MAX || rules_chain_find(rs, name))
+	if (rs->compiled || strlen(name) >= RULES_NAME_MAX ||
+	    rules_chain_find_in(rs, table, name))
 		return NULL;
 	if (rs->n_chains == rs->cap_chains) {
 		size_t cap = rs->cap_chains ? 2 * rs->cap_chains : 8;
@@ -55,18 +57,31 @@ struct rules_chain *rules_chain_add(struct rules_set *rs, const char *name,
 	if (!c)
 		return NULL;
 	strcpy(c->name, name);
+	c->table = (uint8_t)table;
 	c->base = base;
 	c->policy = policy;
 	rs->chains[rs->n_chains++] = c;
 	return c;
 }
 
-struct rules_chain *rules_chain_find(const struct rules_set *rs, const char *name)
+struct rules_chain *rules_chain_add(struct rules_set *rs, const char *name,
+				    bool base, enum rules_verdict policy)
+{
+	return rules_chain_add_in(rs, RULES_TABLE_FILTER, name, base, policy);
+}
+
+struct rules_chain *rules_chain_find_in(const struct rules_set *rs, enum rules_table table,
+					const char *name)
 {
 	for (size_t i = 0; i < rs->n_chains; i++)
-		if (strcmp(rs->chains[i]->name, name) == 0)
+		if (rs->chains[i]->table == table && strcmp(rs->chains[i]->name, name) == 0)
 			return rs->chains[i];
 	return NULL;
+}
+
+struct rules_chain *rules_chain_find(const struct rules_set *rs, const char *name)
+{
+	return rules_chain_find_in(rs, RULES_TABLE_FILTER, name);
 }
 
 size_t rules_chain_count(const struct rules_set *rs)

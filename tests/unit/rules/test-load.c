@@ -339,7 +339,7 @@ static void test_rule_errors(void)
 		"test.conf:18: mark: value has bits outside the mask: it never matches\n"
 		"test.conf:19: mark: bad value 'x' (VALUE or VALUE/MASK, 32 bits)\n"
 		"test.conf:20: length: range '1500-64' is reversed\n"
-		"test.conf:21: action: unknown action 'allow' (accept, drop, reject, return, continue; or jump/goto = \"chain\")\n"
+		"test.conf:21: action: unknown action 'allow' (accept, drop, reject, return, continue, snat, dnat, masquerade, redirect; or jump/goto = \"chain\")\n"
 		"test.conf:22: jump: unknown chain 'nowhere'\n"
 		"test.conf:23: goto: 'forward' is a base chain; only user chains can be jumped to\n"
 		"test.conf:24: jump: a rule has one action; drop 'action' or 'jump'\n"
