@@ -6,6 +6,7 @@
 #define NFQFW_LOGLINE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "nfqfw/pkt.h"
 
@@ -21,14 +22,19 @@
  * is written as the kernel writes it for a short packet ("INCOMPLETE [N
  * bytes]", "TRUNCATED"), N counting the bytes there are.
  *
+ * MARK is written last as "MARK=0x%x" when it is not 0, as the kernel
+ * writes the packet's mark, and not after a field where the kernel's line
+ * stops early (a cut TCP, UDP or ICMPv6 header, "TRUNCATED"). The caller
+ * passes the mark the packet has when the rule logs it.
+ *
  * Not written, because NFQUEUE does not give us what they show: "MAC="
- * (the link header), "MARK=" and "UID=". The kernel's line ends with a
- * space; this one does not.
+ * (the link header) and "UID=". The kernel's line ends with a space; this
+ * one does not.
  *
  * snprintf's contract: at most SIZE bytes with the NUL (none when SIZE is
  * 0, BUF may then be NULL); returns the whole line's length, so a return
  * >= SIZE means the line was cut. */
 size_t filter_log_line(char *buf, size_t size, const char *prefix, const char *in,
-		       const char *out, const struct pkt *p);
+		       const char *out, const struct pkt *p, uint32_t mark);
 
 #endif

@@ -11,9 +11,10 @@
 #include "nfqfw/filter.h"
 #include "nfqfw/rules_print.h"
 
-/* A rule's text: matches and action. Long enough for 15 port ranges,
- * two IPv6 networks, both interfaces and a log prefix. */
-#define CTL_RULE_TEXT_MAX 1024
+/* A rule's text: matches and action. Long enough for the longest rule
+ * (15 port ranges, two IPv6 networks, both interfaces, a log prefix and
+ * every limit and connlimit key: about 1,100 bytes). */
+#define CTL_RULE_TEXT_MAX 1536
 
 static void ctl_rule_text(const struct rules_rule *r, char *buf, size_t size)
 {

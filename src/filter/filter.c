@@ -19,14 +19,14 @@
 
 static void filter_log(struct filter *f, const struct rules_rule *r,
 		       const struct filter_packet *fp, const char *in, const char *out,
-		       struct queue_stats *stats)
+		       uint32_t mark, struct queue_stats *stats)
 {
 	char line[FILTER_LOG_LINE_MAX];
 	uint64_t suppressed;
 
 	if (!log_ratelimit_allow(&f->log_rl, fp->qp->now_ns, &suppressed))
 		return;
-	filter_log_line(line, sizeof(line), r->log.prefix, in, out, fp->p);
+	filter_log_line(line, sizeof(line), r->log.prefix, in, out, fp->p, mark);
 	if (suppressed)
 		log_msg(r->log.level, "%s (%llu earlier rule log lines suppressed)", line,
 			(unsigned long long)suppressed);
@@ -78,8 +78,12 @@ void filter_run(struct filter *f, const struct rules_chain *chain,
 		rp.out = iface_name(f->ifnames, qp->outdev, out_buf);
 	}
 	rules_eval(chain, &rp, &res);
+	/* The mark logged is the one the packet entered the chain with: the
+	 * result keeps only the final mark, so a log after a set_mark in the
+	 * same walk shows the mark from before it (the kernel's LOG would show
+	 * the new one). A log before any set_mark, the usual case, is exact. */
 	for (unsigned int i = 0; i < res.n_logs; i++)
-		filter_log(f, res.logs[i], fp, rp.in, rp.out, stats);
+		filter_log(f, res.logs[i], fp, rp.in, rp.out, rp.mark, stats);
 	if (res.mark_set)
 		*mark = res.mark;
 	filter_count(res.verdict, stats);

@@ -6,9 +6,14 @@
  * p->len, as skb_header_pointer() checks them against skb->len.
  *
  * What the kernel writes and we do not: "MAC=" (NFQUEUE hands us the
- * packet from its IP header on, no link header), "MARK=" and "UID=" (not in
- * the packet's view). Where the kernel would print an unsigned wrap-around
- * (an offset past the end of a quoted packet), we print 0. */
+ * packet from its IP header on, no link header) and "UID=" (not in the
+ * packet's view). Where the kernel would print an unsigned wrap-around
+ * (an offset past the end of a quoted packet), we print 0.
+ *
+ * The dump functions return false where the kernel's return early (a cut
+ * TCP or UDP header, a cut ICMPv6 header, an IPv6 header chain it stops
+ * in): the line then ends there, without the "MARK=" field that the
+ * kernel writes last. */
 #include "config.h"
 
 #include <netinet/in.h>
@@ -96,8 +101,9 @@ static void ll_incomplete(struct logline *l, const struct pkt *p, size_t off)
 	ll_add(l, "INCOMPLETE [%zu bytes] ", ll_rest(p, off));
 }
 
-/* TCP as nf_log_dump_tcp_header() without NF_LOG_TCPSEQ/TCPOPT. */
-static void ll_tcp(struct logline *l, const struct pkt *p, size_t off, bool fragment)
+/* TCP as nf_log_dump_tcp_header() without NF_LOG_TCPSEQ/TCPOPT; false
+ * for a cut header, where that returns 1. */
+static bool ll_tcp(struct logline *l, const struct pkt *p, size_t off, bool fragment)
 {
 	static const struct { uint8_t bit; const char *name; } flags[] = {
 		{ 0x80, "CWR " }, { 0x40, "ECE " }, { 0x20, "URG " }, { 0x10, "ACK " },
@@ -107,11 +113,11 @@ static void ll_tcp(struct logline *l, const struct pkt *p, size_t off, bool frag
 
 	ll_add(l, "PROTO=TCP ");
 	if (fragment)
-		return;
+		return true;
 	th = ll_at(p, off, 20);
 	if (!th) {
 		ll_incomplete(l, p, off);
-		return;
+		return false;
 	}
 	ll_add(l, "SPT=%u DPT=%u ", ll_get16(th), ll_get16(th + 2));
 	ll_add(l, "WINDOW=%u ", ll_get16(th + 14));
@@ -124,25 +130,28 @@ static void ll_tcp(struct logline *l, const struct pkt *p, size_t off, bool frag
 		if (th[13] & flags[i].bit)
 			ll_str(l, flags[i].name);
 	ll_add(l, "URGP=%u ", ll_get16(th + 18));
+	return true;
 }
 
-static void ll_udp(struct logline *l, const struct pkt *p, uint8_t proto, size_t off,
+/* UDP as nf_log_dump_udp_header(); false for a cut header. */
+static bool ll_udp(struct logline *l, const struct pkt *p, uint8_t proto, size_t off,
 		   bool fragment)
 {
 	const uint8_t *uh;
 
 	ll_str(l, proto == IPPROTO_UDP ? "PROTO=UDP " : "PROTO=UDPLITE ");
 	if (fragment)
-		return;
+		return true;
 	uh = ll_at(p, off, 8);
-	if (!uh)
+	if (!uh) {
 		ll_incomplete(l, p, off);
-	else
-		ll_add(l, "SPT=%u DPT=%u LEN=%u ", ll_get16(uh), ll_get16(uh + 2),
-		       ll_get16(uh + 4));
+		return false;
+	}
+	ll_add(l, "SPT=%u DPT=%u LEN=%u ", ll_get16(uh), ll_get16(uh + 2), ll_get16(uh + 4));
+	return true;
 }
 
-static void ll_ipv4(struct logline *l, const struct pkt *p, size_t off);
+static bool ll_ipv4(struct logline *l, const struct pkt *p, size_t off);
 
 /* The bytes an ICMP message of each type needs to be logged in full. */
 static const uint8_t ll_icmp_needs[19] = {
@@ -204,18 +213,17 @@ static void ll_spi(struct logline *l, const struct pkt *p, size_t off, size_t sp
 		ll_add(l, "SPI=0x%x ", ll_get32(h + spi_at));
 }
 
-/* The fields after the IPv4 header at OFF (L4 at L4OFF). */
-static void ll_ipv4_l4(struct logline *l, const struct pkt *p, size_t off, size_t l4off,
+/* The fields after the IPv4 header at OFF (L4 at L4OFF); false where the
+ * kernel's line ends early. A cut ICMP, AH or ESP header does not end it. */
+static bool ll_ipv4_l4(struct logline *l, const struct pkt *p, size_t off, size_t l4off,
 		       uint8_t proto, bool fragment)
 {
 	switch (proto) {
 	case IPPROTO_TCP:
-		ll_tcp(l, p, l4off, fragment);
-		break;
+		return ll_tcp(l, p, l4off, fragment);
 	case IPPROTO_UDP:
 	case IPPROTO_UDPLITE:
-		ll_udp(l, p, proto, l4off, fragment);
-		break;
+		return ll_udp(l, p, proto, l4off, fragment);
 	case IPPROTO_ICMP:
 		ll_str(l, "PROTO=ICMP ");
 		if (!fragment)
@@ -238,18 +246,19 @@ static void ll_ipv4_l4(struct logline *l, const struct pkt *p, size_t off, size_
 		ll_add(l, "PROTO=%u ", proto);
 		break;
 	}
+	return true;
 }
 
 /* dump_ipv4_packet(): the header at OFF (0: the packet itself; otherwise
- * the one an ICMP error quotes). */
-static void ll_ipv4(struct logline *l, const struct pkt *p, size_t off)
+ * the one an ICMP error quotes). False where the kernel returns early. */
+static bool ll_ipv4(struct logline *l, const struct pkt *p, size_t off)
 {
 	const uint8_t *ih = ll_at(p, off, 20);
 	uint16_t frag;
 
 	if (!ih) {
 		ll_str(l, "TRUNCATED");
-		return;
+		return false;
 	}
 	frag = ll_get16(ih + 6);
 	ll_add(l, "SRC=%u.%u.%u.%u DST=%u.%u.%u.%u ", ih[12], ih[13], ih[14], ih[15],
@@ -266,10 +275,10 @@ static void ll_ipv4(struct logline *l, const struct pkt *p, size_t off)
 	/* In 8-byte units, as the header has it. */
 	if (frag & 0x1fff)
 		ll_add(l, "FRAG:%u ", frag & 0x1fff);
-	ll_ipv4_l4(l, p, off, off + (size_t)(ih[0] & 0x0f) * 4, ih[9], frag & 0x1fff);
+	return ll_ipv4_l4(l, p, off, off + (size_t)(ih[0] & 0x0f) * 4, ih[9], frag & 0x1fff);
 }
 
-static void ll_ipv6(struct logline *l, const struct pkt *p, size_t off, bool recurse);
+static bool ll_ipv6(struct logline *l, const struct pkt *p, size_t off, bool recurse);
 
 /* %pI6: eight groups of four hex digits, nothing compressed. */
 static void ll_addr6(struct logline *l, const char *label, const uint8_t *a)
@@ -279,13 +288,14 @@ static void ll_addr6(struct logline *l, const char *label, const uint8_t *a)
 	       ll_get16(a + 10), ll_get16(a + 12), ll_get16(a + 14));
 }
 
-static void ll_icmpv6(struct logline *l, const struct pkt *p, size_t off, bool recurse)
+/* False for a cut header: unlike ICMP's, it ends the kernel's line. */
+static bool ll_icmpv6(struct logline *l, const struct pkt *p, size_t off, bool recurse)
 {
 	const uint8_t *ic = ll_at(p, off, 8);
 
 	if (!ic) {
 		ll_incomplete(l, p, off);
-		return;
+		return false;
 	}
 	ll_add(l, "TYPE=%u CODE=%u ", ic[0], ic[1]);
 	switch (ic[0]) {
@@ -310,6 +320,7 @@ static void ll_icmpv6(struct logline *l, const struct pkt *p, size_t off, bool r
 	default:        /* MLD and the rest: type and code only */
 		break;
 	}
+	return true;
 }
 
 /* Walks the extension headers from *PTR (next header *CUR) as the kernel
@@ -361,8 +372,9 @@ static bool ll_ipv6_ext(struct logline *l, const struct pkt *p, size_t *ptr, uin
 }
 
 /* dump_ipv6_packet(): the header at OFF; RECURSE for the packet itself
- * (an ICMPv6 error's quoted packet is written, once). */
-static void ll_ipv6(struct logline *l, const struct pkt *p, size_t off, bool recurse)
+ * (an ICMPv6 error's quoted packet is written, once). False where the
+ * kernel returns early. */
+static bool ll_ipv6(struct logline *l, const struct pkt *p, size_t off, bool recurse)
 {
 	const uint8_t *ih = ll_at(p, off, 40);
 	bool fragment = false;
@@ -372,7 +384,7 @@ static void ll_ipv6(struct logline *l, const struct pkt *p, size_t off, bool rec
 
 	if (!ih) {
 		ll_str(l, "TRUNCATED");
-		return;
+		return false;
 	}
 	ll_addr6(l, "SRC=", ih + 8);
 	ll_addr6(l, "DST=", ih + 24);
@@ -381,31 +393,28 @@ static void ll_ipv6(struct logline *l, const struct pkt *p, size_t off, bool rec
 	       (w & 0x0ff00000) >> 20, ih[7], w & 0x000fffff);
 	cur = ih[6];
 	if (!ll_ipv6_ext(l, p, &ptr, &cur, &fragment))
-		return;
+		return false;
 	switch (cur) {
 	case IPPROTO_TCP:
-		ll_tcp(l, p, ptr, fragment);
-		break;
+		return ll_tcp(l, p, ptr, fragment);
 	case IPPROTO_UDP:
 	case IPPROTO_UDPLITE:
-		ll_udp(l, p, cur, ptr, fragment);
-		break;
+		return ll_udp(l, p, cur, ptr, fragment);
 	case IPPROTO_ICMPV6:
 		ll_str(l, "PROTO=ICMPv6 ");
-		if (!fragment)
-			ll_icmpv6(l, p, ptr, recurse);
-		break;
+		return fragment || ll_icmpv6(l, p, ptr, recurse);
 	default:
 		ll_add(l, "PROTO=%u ", cur);
-		break;
+		return true;
 	}
 }
 
 size_t filter_log_line(char *buf, size_t size, const char *prefix, const char *in,
-		       const char *out, const struct pkt *p)
+		       const char *out, const struct pkt *p, uint32_t mark)
 {
 	struct logline l = { .buf = buf, .size = size };
 	uint8_t family = p ? p->family : 0;
+	bool whole = false;
 
 	if (size)
 		buf[0] = '\0';
@@ -420,11 +429,14 @@ size_t filter_log_line(char *buf, size_t size, const char *prefix, const char *i
 	if (p && family != 4 && family != 6 && p->len)
 		family = p->data[0] >> 4;
 	if (family == 4)
-		ll_ipv4(&l, p, 0);
+		whole = ll_ipv4(&l, p, 0);
 	else if (family == 6)
-		ll_ipv6(&l, p, 0, true);
+		whole = ll_ipv6(&l, p, 0, true);
 	else
 		ll_str(&l, "TRUNCATED");
+	/* Last, and only when nonzero, as the kernel writes skb->mark. */
+	if (whole && mark)
+		ll_add(&l, "MARK=0x%x ", mark);
 	if (l.last == ' ') {
 		l.len--;
 		if (l.len < l.size)

@@ -3,8 +3,9 @@
  * and flag give the kernel's fields (nf_log_syslog.c) in the kernel's
  * order; every packet cut at every length is read only up to its end (each
  * cut its own heap block, for AddressSanitizer and valgrind) and says
- * INCOMPLETE or TRUNCATED where the kernel does; the snprintf contract at
- * every buffer size. */
+ * INCOMPLETE or TRUNCATED where the kernel does; MARK= last when the mark
+ * is not 0, and not where the kernel's line stops early; the snprintf
+ * contract at every buffer size. */
 #include "config.h"
 
 #include <netinet/in.h>
@@ -26,17 +27,23 @@
 
 static char line[2048];
 
-/* The line for the first N bytes of B, from a view of exactly those bytes
- * in their own heap block. */
-static const char *log_cut(const struct pb *b, size_t n, const char *prefix)
+/* The line for the first N bytes of B with mark MARK, from a view of
+ * exactly those bytes in their own heap block. */
+static const char *log_marked(const struct pb *b, size_t n, const char *prefix,
+			      uint32_t mark)
 {
 	uint8_t *copy = pb_exact_copy(b->buf, n);
 	struct pkt p = { .data = copy, .len = n, .family = (uint8_t)b->family };
-	size_t len = filter_log_line(line, sizeof(line), prefix, "lan0", "wan0", &p);
+	size_t len = filter_log_line(line, sizeof(line), prefix, "lan0", "wan0", &p, mark);
 
 	CU_ASSERT_EQUAL(len, strlen(line));
 	free(copy);
 	return line;
+}
+
+static const char *log_cut(const struct pb *b, size_t n, const char *prefix)
+{
+	return log_marked(b, n, prefix, 0);
 }
 
 /* B's line from the parser's view, as the daemon has it. */
@@ -45,7 +52,7 @@ static const char *log_parsed(const struct pb *b)
 	struct pkt p;
 
 	CU_ASSERT_EQUAL_FATAL(pb_parse(&p, b, b->len, 0), PKT_OK);
-	CU_ASSERT_EQUAL(filter_log_line(line, sizeof(line), "", "lan0", "wan0", &p),
+	CU_ASSERT_EQUAL(filter_log_line(line, sizeof(line), "", "lan0", "wan0", &p, 0),
 			strlen(line));
 	return line;
 }
@@ -504,6 +511,112 @@ static void test_fragments6(void)
 	expect_raw(&b, IP6(64) "FRAG:1232 ID:00000007 PROTO=TCP");
 }
 
+/* The first N bytes of B logged with MARK read IFS WANT. */
+static void expect_mark(const struct pb *b, size_t n, uint32_t mark, const char *want)
+{
+	char full[1024];
+
+	snprintf(full, sizeof(full), IFS "%s", want);
+	same(log_marked(b, n, "", mark), full);
+}
+
+#define TCP_SYN "PROTO=TCP SPT=40000 DPT=80 WINDOW=64240 RES=0x00 SYN URGP=0"
+
+static void test_mark_written(void)
+{
+	struct pb in, b;
+
+	tcp4(&b, 0x02);
+	expect_mark(&b, b.len, 0, IP4(40) TCP_SYN);
+	expect_mark(&b, b.len, 1, IP4(40) TCP_SYN " MARK=0x1");
+	expect_mark(&b, b.len, 0xffffffff, IP4(40) TCP_SYN " MARK=0xffffffff");
+	expect_mark(&b, b.len, 0x80000000, IP4(40) TCP_SYN " MARK=0x80000000");
+	pb_init(&b);
+	pb_ipv6(&b, IPPROTO_UDP);
+	pb_udp(&b, 7, 9);
+	pb_finish(&b);
+	expect_mark(&b, b.len, 0x2a, IP6(48) "PROTO=UDP SPT=7 DPT=9 LEN=8 MARK=0x2a");
+	expect_mark(&b, b.len, 0, IP6(48) "PROTO=UDP SPT=7 DPT=9 LEN=8");
+
+	/* After an ICMP error's quoted packet and MTU, once: a quoted packet
+	 * has no mark of its own, even when its own header is cut. */
+	tcp4(&in, 0x10);
+	icmp4_error(&b, 3, 4, 0, 1400, &in, 28);
+	expect_mark(&b, b.len, 0x10, IP4(56) "PROTO=ICMP TYPE=3 CODE=4 [" IP4(40)
+		    "PROTO=TCP INCOMPLETE [8 bytes] ] MTU=1400 MARK=0x10");
+	pb_init(&in);
+	pb_ipv6(&in, IPPROTO_UDP);
+	pb_udp(&in, 1000, 2000);
+	pb_finish(&in);
+	icmp6(&b, 2, 0, 0, 1280);
+	pb_bytes(&b, in.buf, 48);
+	pb_finish(&b);
+	expect_mark(&b, b.len, 0x10, IP6(96) "PROTO=ICMPv6 TYPE=2 CODE=0 [" IP6(48)
+		    "PROTO=UDP SPT=1000 DPT=2000 LEN=8 ] MTU=1280 MARK=0x10");
+}
+
+/* Where the kernel's dump goes on to its end (a cut ICMP, AH or ESP
+ * header, a later fragment) the mark is written; where it returns early
+ * (a cut TCP, UDP or ICMPv6 header, TRUNCATED, ESP or an option header
+ * after a fragment in IPv6) it is not. */
+static void test_mark_early_end(void)
+{
+	struct pb b;
+
+	tcp4(&b, 0x02);
+	expect_mark(&b, 39, 3, IP4(40) "PROTO=TCP INCOMPLETE [19 bytes]");
+	expect_mark(&b, 19, 3, "TRUNCATED");
+	expect_mark(&b, 0, 3, "TRUNCATED");
+	pb_ipv4_frag(&b, 5, false, 8);
+	pb_finish(&b);
+	expect_mark(&b, b.len, 3, SRC4 "LEN=40 TOS=0x10 PREC=0x00 TTL=64 ID=5 FRAG:1 "
+		    "PROTO=TCP MARK=0x3");
+	b.buf[9] = IPPROTO_AH;
+	expect_mark(&b, b.len, 3, SRC4 "LEN=40 TOS=0x10 PREC=0x00 TTL=64 ID=5 FRAG:1 MARK=0x3");
+
+	pb_init(&b);
+	pb_ipv4(&b, IPPROTO_UDP, NULL, 0);
+	pb_udp(&b, 5353, 53);
+	pb_finish(&b);
+	expect_mark(&b, 27, 3, IP4(28) "PROTO=UDP INCOMPLETE [7 bytes]");
+	b.buf[9] = IPPROTO_ICMP;
+	expect_mark(&b, 27, 3, IP4(28) "PROTO=ICMP INCOMPLETE [7 bytes] MARK=0x3");
+	b.buf[9] = IPPROTO_AH;
+	expect_mark(&b, 27, 3, IP4(28) "PROTO=AH INCOMPLETE [7 bytes] MARK=0x3");
+	b.buf[9] = IPPROTO_ESP;
+	expect_mark(&b, 27, 3, IP4(28) "PROTO=ESP INCOMPLETE [7 bytes] MARK=0x3");
+	b.buf[9] = IPPROTO_GRE;
+	expect_mark(&b, b.len, 3, IP4(28) "PROTO=47 MARK=0x3");
+
+	icmp6(&b, 128, 0, 99, 1);
+	pb_finish(&b);
+	expect_mark(&b, 47, 3, IP6(48) "PROTO=ICMPv6 INCOMPLETE [7 bytes]");
+	expect_mark(&b, b.len, 3, IP6(48) "PROTO=ICMPv6 TYPE=128 CODE=0 ID=99 SEQ=1 MARK=0x3");
+	expect_mark(&b, 39, 3, "TRUNCATED");
+	b.buf[6] = IPPROTO_ESP;
+	expect_mark(&b, b.len, 3, SRC6 "LEN=48 TC=184 HOPLIMIT=64 FLOWLBL=74565");
+	b.buf[6] = IPPROTO_DSTOPTS;
+	expect_mark(&b, 41, 3, IP6(48) "TRUNCATED");
+	b.buf[6] = 59;
+	expect_mark(&b, b.len, 3, IP6(48) "PROTO=59 MARK=0x3");
+
+	pb_init(&b);
+	pb_ipv6(&b, IPPROTO_FRAGMENT);
+	pb_frag6(&b, IPPROTO_ICMPV6, 1232, false, 7);
+	pb_pattern(&b, 16, 0);
+	pb_finish(&b);
+	expect_mark(&b, b.len, 3, IP6(64) "FRAG:1232 ID:00000007 PROTO=ICMPv6 MARK=0x3");
+	b.buf[40] = IPPROTO_UDP;
+	expect_mark(&b, b.len, 3, IP6(64) "FRAG:1232 ID:00000007 PROTO=UDP MARK=0x3");
+	b.buf[40] = IPPROTO_DSTOPTS;
+	expect_mark(&b, b.len, 3, IP6(64) "FRAG:1232 ID:00000007");
+
+	/* No family to dump: no mark either. */
+	b.buf[0] = 0x55;
+	b.family = 0;
+	expect_mark(&b, b.len, 3, "TRUNCATED");
+}
+
 static void test_prefix_and_names(void)
 {
 	struct pb b;
@@ -514,36 +627,39 @@ static void test_prefix_and_names(void)
 	tcp4(&b, 0x02);
 	CU_ASSERT_EQUAL_FATAL(pb_parse(&p, &b, b.len, 0), PKT_OK);
 	/* The prefix is text, never a format. */
-	CU_ASSERT_EQUAL(filter_log_line(line, sizeof(line), "%s%n%x ", NULL, NULL, &p),
+	CU_ASSERT_EQUAL(filter_log_line(line, sizeof(line), "%s%n%x ", NULL, NULL, &p, 0),
 			strlen(want));
 	same(line, want);
-	filter_log_line(line, sizeof(line), "[INVALID] ", "veth-lan-000000", "", &p);
+	filter_log_line(line, sizeof(line), "[INVALID] ", "veth-lan-000000", "", &p, 0);
 	CU_ASSERT_EQUAL(strncmp(line, "[INVALID] IN=veth-lan-000000 OUT= SRC=", 38), 0);
-	filter_log_line(line, sizeof(line), NULL, "lan0", "wan0", &p);
+	filter_log_line(line, sizeof(line), NULL, "lan0", "wan0", &p, 0);
 	CU_ASSERT_EQUAL(strncmp(line, "IN=lan0 OUT=wan0 SRC=", 21), 0);
 
 	/* A view whose family was not set: the version nibble decides. */
 	p.family = 0;
-	filter_log_line(line, sizeof(line), "", "a", "b", &p);
+	filter_log_line(line, sizeof(line), "", "a", "b", &p, 0);
 	CU_ASSERT_EQUAL(strncmp(line, "IN=a OUT=b SRC=192.0.2.1 ", 25), 0);
-	/* Nothing to read at all; no packet; an unknown version. */
+	/* Nothing to read at all; no packet; an unknown version (a mark
+	 * changes none of them). */
 	p.len = 0;
-	filter_log_line(line, sizeof(line), "X ", "a", "b", &p);
+	filter_log_line(line, sizeof(line), "X ", "a", "b", &p, 0);
 	same(line, "X IN=a OUT=b TRUNCATED");
-	filter_log_line(line, sizeof(line), "X ", "a", "b", NULL);
+	filter_log_line(line, sizeof(line), "X ", "a", "b", NULL, 0);
+	same(line, "X IN=a OUT=b TRUNCATED");
+	filter_log_line(line, sizeof(line), "X ", "a", "b", NULL, 7);
 	same(line, "X IN=a OUT=b TRUNCATED");
 	b.buf[0] = 0x55;
 	p = (struct pkt){ .data = b.buf, .len = b.len };
-	filter_log_line(line, sizeof(line), "X ", "a", "b", &p);
+	filter_log_line(line, sizeof(line), "X ", "a", "b", &p, 7);
 	same(line, "X IN=a OUT=b TRUNCATED");
 	/* The family known, not one byte of header. */
 	same(log_cut(&b, 0, "X "), "X IN=lan0 OUT=wan0 TRUNCATED");
 }
 
-static void check_sizes(const struct pkt *p, const char *prefix)
+static void check_sizes(const struct pkt *p, const char *prefix, uint32_t mark)
 {
 	char full[1024];
-	size_t n = filter_log_line(full, sizeof(full), prefix, "lan0", "wan0", p);
+	size_t n = filter_log_line(full, sizeof(full), prefix, "lan0", "wan0", p, mark);
 
 	CU_ASSERT_FATAL(n < sizeof(full));
 	CU_ASSERT_EQUAL(n, strlen(full));
@@ -554,7 +670,7 @@ static void check_sizes(const struct pkt *p, const char *prefix)
 		CU_ASSERT_FATAL(size == 0 || buf != NULL);
 		if (size)
 			memset(buf, '#', size);
-		CU_ASSERT_EQUAL(filter_log_line(buf, size, prefix, "lan0", "wan0", p), n);
+		CU_ASSERT_EQUAL(filter_log_line(buf, size, prefix, "lan0", "wan0", p, mark), n);
 		if (size) {
 			CU_ASSERT_EQUAL(strlen(buf), kept);
 			CU_ASSERT_EQUAL(memcmp(buf, full, kept), 0);
@@ -569,7 +685,8 @@ static void test_buffer_sizes(void)
 	struct pkt p;
 
 	/* The longest lines there are: an ICMPv6 error quoting an IPv6
-	 * packet, and an ICMP redirect quoting a TCP SYN with every flag. */
+	 * packet, and an ICMP redirect quoting a TCP SYN with every flag,
+	 * with the longest mark and without one. */
 	pb_init(&in);
 	pb_ipv6(&in, IPPROTO_TCP);
 	pb_tcp(&in, 65535, 65535, 0, 0, 0xff, 65535, NULL, 0);
@@ -578,12 +695,14 @@ static void test_buffer_sizes(void)
 	pb_bytes(&b, in.buf, 60);
 	pb_finish(&b);
 	CU_ASSERT_EQUAL_FATAL(pb_parse(&p, &b, b.len, 0), PKT_OK);
-	check_sizes(&p, "29 characters of log prefix: ");
+	check_sizes(&p, "29 characters of log prefix: ", 0xffffffff);
+	check_sizes(&p, "29 characters of log prefix: ", 0);
 
 	tcp4(&in, 0xff);
 	icmp4_error(&b, 5, 3, 0xffff, 0xffff, &in, 40);
 	CU_ASSERT_EQUAL_FATAL(pb_parse(&p, &b, b.len, 0), PKT_OK);
-	check_sizes(&p, "");
+	check_sizes(&p, "", 0xfedcba98);
+	check_sizes(&p, "", 0);
 }
 
 static const struct unit_test ipv4_tests[] = {
@@ -607,6 +726,8 @@ static const struct unit_test ipv6_tests[] = {
 
 static const struct unit_test line_tests[] = {
 	{ "prefix and interface names", test_prefix_and_names },
+	{ "mark written last", test_mark_written },
+	{ "no mark where the kernel stops early", test_mark_early_end },
 	{ "every buffer size", test_buffer_sizes },
 	{ NULL, NULL },
 };

@@ -2,8 +2,9 @@
 /* Unit tests of the rule printer: every match and action kind loaded from
  * configuration text with rules_load() and written back with the expected
  * words; the written text turned into configuration again loads into a
- * rule that prints the same (a round trip); every name of the loader's
- * tables comes back as itself; and the snprintf contract at every buffer
+ * rule that prints the same (a round trip), the stateful keys (limit,
+ * connlimit and their per and sources keys) included; every name of the
+ * loader's tables comes back as itself; and the snprintf contract at every buffer
  * size, each buffer its own heap block so that AddressSanitizer sees a
  * one-byte overrun. */
 #include "config.h"
@@ -382,6 +383,105 @@ static void test_order(void)
 		     "length !1280-65535");
 }
 
+static void test_limit(void)
+{
+	/* The burst is written even when it is the default. */
+	expect_match("limit = \"10/second\";", "limit 10/second burst 5");
+	expect_match("limit = \"10/second burst 20\";", "limit 10/second burst 20");
+	expect_match("limit = \"3/minute  burst   7 \";", "limit 3/minute burst 7");
+	expect_match("limit = \"1/hour burst 1\";", "limit 1/hour burst 1");
+	expect_match("limit = \"1000000000/day burst 100000\";",
+		     "limit 1000000000/day burst 100000");
+	/* Prefixes at their defaults (32, 128) are left out. */
+	expect_match("limit = \"5/second\"; limit_per = \"src\";",
+		     "limit 5/second burst 5 limit_per src");
+	expect_match("limit = \"5/second\"; limit_per = \"dst\";",
+		     "limit 5/second burst 5 limit_per dst");
+	expect_match("limit = \"5/second\"; limit_per = \"src/32\";",
+		     "limit 5/second burst 5 limit_per src");
+	expect_match("limit = \"5/second\"; limit_per = \"src/32,128\";",
+		     "limit 5/second burst 5 limit_per src");
+	expect_match("limit = \"5/second\"; limit_per = \"src/24\";",
+		     "limit 5/second burst 5 limit_per src/24");
+	expect_match("limit = \"5/second\"; limit_per = \"dst/24,128\";",
+		     "limit 5/second burst 5 limit_per dst/24");
+	expect_match("limit = \"5/second\"; limit_per = \"src/32,64\";",
+		     "limit 5/second burst 5 limit_per src/32,64");
+	expect_match("limit = \"5/second\"; limit_per = \"dst/24,64\";",
+		     "limit 5/second burst 5 limit_per dst/24,64");
+	expect_match("limit = \"5/second\"; limit_per = \"src/0,0\";",
+		     "limit 5/second burst 5 limit_per src/0,0");
+	/* The table size only when it is not the default. */
+	expect_match("limit = \"5/second\"; limit_per = \"src\"; limit_sources = 100;",
+		     "limit 5/second burst 5 limit_per src limit_sources 100");
+	expect_match("limit = \"5/second\"; limit_per = \"src\"; limit_sources = 1;",
+		     "limit 5/second burst 5 limit_per src limit_sources 1");
+	expect_match("limit = \"5/second\"; limit_per = \"src\"; limit_sources = 4194304;",
+		     "limit 5/second burst 5 limit_per src limit_sources 4194304");
+	expect_match("limit = \"5/second\"; limit_per = \"src\"; limit_sources = 65536;",
+		     "limit 5/second burst 5 limit_per src");
+}
+
+static void test_connlimit(void)
+{
+	expect_match("connlimit = \"over 0\";", "connlimit over 0");
+	expect_match("connlimit = \"over  3 \";", "connlimit over 3");
+	expect_match("connlimit = \"over 65535\";", "connlimit over 65535");
+	expect_match("connlimit = \"over 3\"; connlimit_per = \"src\";",
+		     "connlimit over 3 connlimit_per src");
+	expect_match("connlimit = \"over 3\"; connlimit_per = \"dst/16\";",
+		     "connlimit over 3 connlimit_per dst/16");
+	expect_match("connlimit = \"over 3\"; connlimit_per = \"src/32,48\";",
+		     "connlimit over 3 connlimit_per src/32,48");
+	expect_match("connlimit = \"over 3\"; connlimit_per = \"src/8,48\";"
+		     " connlimit_sources = 1000;",
+		     "connlimit over 3 connlimit_per src/8,48 connlimit_sources 1000");
+	expect_match("connlimit = \"over 3\"; connlimit_per = \"src\";"
+		     " connlimit_sources = 65536;", "connlimit over 3 connlimit_per src");
+	/* Both, after every other match, whatever the order in the file. */
+	expect_match("connlimit_sources = 512; connlimit_per = \"dst/24\";"
+		     " connlimit = \"over 10\"; limit_sources = 64; limit_per = \"src/24,56\";"
+		     " limit = \"20/minute burst 40\"; length = \"0-100\"; ct_state = \"new\";"
+		     " dport = 22; proto = \"tcp\";",
+		     "proto tcp dport 22 ct_state new length 0-100 limit 20/minute burst 40 "
+		     "limit_per src/24,56 limit_sources 64 connlimit over 10 "
+		     "connlimit_per dst/24 connlimit_sources 512");
+}
+
+/* Stateful specs the loader never makes. */
+static void test_stateful_by_hand(void)
+{
+	struct rules_rule r;
+	char buf[256];
+
+	memset(&r, 0, sizeof(r));
+	r.m.has = RULES_M_LIMIT | RULES_M_CONNLIMIT;
+	r.limit_spec = (struct rules_limit_spec){ .rate = 7, .period_ns = 2 * RULES_SECOND_NS,
+						  .burst = 9 };
+	/* A whole-rule count has no per or sources key, even with a size. */
+	r.limit_spec.per.slots = 128;
+	r.connlimit_spec.over = 4;
+	r.connlimit_spec.per = (struct rules_per){ .addr = (enum rules_per_addr)7,
+						   .plen4 = 32, .plen6 = 128 };
+	CU_ASSERT_EQUAL(rules_format_match(&r, buf, sizeof(buf)),
+			(int)strlen("limit 7/? burst 9 connlimit over 4 connlimit_per ?"));
+	CU_ASSERT_STRING_EQUAL(buf, "limit 7/? burst 9 connlimit over 4 connlimit_per ?");
+
+	/* The specs are not looked at without their RULES_M_ bit. */
+	r.m.has = RULES_M_PROTO;
+	r.m.proto = 17;
+	rules_format_match(&r, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "proto udp");
+
+	/* A per key with no size (0) is the default size. */
+	r.m.has = RULES_M_LIMIT;
+	r.limit_spec.period_ns = RULES_DAY_NS;
+	r.limit_spec.per = (struct rules_per){ .addr = RULES_PER_DST, .plen4 = 0,
+					       .plen6 = 128 };
+	rules_format_match(&r, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "limit 7/day burst 9 limit_per dst/0");
+}
+
 static void test_actions(void)
 {
 	expect("action = \"accept\";", "", "accept");
@@ -473,21 +573,22 @@ static void test_set_by_hand(void)
 {
 	struct rules_set *rs = rules_set_new();
 	struct rules_addrset *set;
-	struct rules_match m;
+	struct rules_rule r;
+	struct rules_match *m = &r.m;
 	char buf[128];
 
 	CU_ASSERT_FATAL(rs != NULL);
 	set = rules_addrset_add(rs, "admins-6", 6);
 	CU_ASSERT_FATAL(set != NULL);
-	memset(&m, 0, sizeof(m));
-	m.has = RULES_M_SRC | RULES_M_DST;
-	m.src.set = set;
-	m.src.family = 6;
-	m.dst.family = 4;
-	m.dst.plen = 24;
-	inet_pton(AF_INET, "192.0.2.0", m.dst.addr.b);
-	m.dst.neg = true;
-	rules_format_match(&m, buf, sizeof(buf));
+	memset(&r, 0, sizeof(r));
+	m->has = RULES_M_SRC | RULES_M_DST;
+	m->src.set = set;
+	m->src.family = 6;
+	m->dst.family = 4;
+	m->dst.plen = 24;
+	inet_pton(AF_INET, "192.0.2.0", m->dst.addr.b);
+	m->dst.neg = true;
+	rules_format_match(&r, buf, sizeof(buf));
 	CU_ASSERT_STRING_EQUAL(buf, "src @admins-6 dst !192.0.2.0/24");
 	rules_set_free(rs);
 }
@@ -503,6 +604,9 @@ static const char long_rule[] =
 	" tcp_flags = \"!fin,syn,rst,psh,ack,urg,ece,cwr/fin,syn,rst,psh,ack,urg,ece,cwr\";"
 	" icmpv6_type = \"nd-neighbor-solicit\"; icmpv6_code = 255;"
 	" mark = \"!0xfffffffe/0xffffffff\"; length = \"!65534-65535\";"
+	" limit = \"1000000000/second burst 100000\"; limit_per = \"dst/31,127\";"
+	" limit_sources = 4194303; connlimit = \"over 65535\";"
+	" connlimit_per = \"src/32,0\"; connlimit_sources = 4194304;"
 	" log = \"\\\"quoted\\\" \\\\ 29 characters\"; log_level = \"warning\";"
 	" set_mark = \"0xfedcba98/0xffffffff\"; goto = \"ssh_guard\";";
 
@@ -552,7 +656,9 @@ static void test_truncation(void)
 		"ct_state new,established,related,invalid,untracked ct_dir original "
 		"tcp_flags !fin,syn,rst,psh,ack,urg,ece,cwr/fin,syn,rst,psh,ack,urg,ece,cwr "
 		"icmpv6_type nd-neighbor-solicit icmpv6_code 255 mark !0xfffffffe "
-		"length !65534-65535");
+		"length !65534-65535 limit 1000000000/second burst 100000 "
+		"limit_per dst/31,127 limit_sources 4194303 connlimit over 65535 "
+		"connlimit_per src/32,0 connlimit_sources 4194304");
 	CU_ASSERT_STRING_EQUAL(action, "log \"\\\"quoted\\\" \\\\ 29 characters\" level warning "
 			       "set_mark 0xfedcba98 goto ssh_guard");
 	CU_ASSERT_EQUAL(nm, (int)strlen(match));
@@ -573,6 +679,9 @@ static const struct unit_test match_tests[] = {
 	{ "icmp and icmpv6", test_icmp },
 	{ "mark and length", test_mark_length },
 	{ "canonical order", test_order },
+	{ "limit, limit_per, limit_sources", test_limit },
+	{ "connlimit, connlimit_per, connlimit_sources", test_connlimit },
+	{ "stateful specs the loader never makes", test_stateful_by_hand },
 	{ "set built by hand", test_set_by_hand },
 	{ NULL, NULL },
 };
