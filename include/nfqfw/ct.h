@@ -73,6 +73,10 @@ enum {
 enum {
 	CT_NAT_SRC = 1u << 0,
 	CT_NAT_DST = 1u << 1,
+	/* The nat chains have been asked (binding or not), as the kernel's
+	 * IPS_SRC_NAT_DONE / IPS_DST_NAT_DONE. */
+	CT_NAT_SRC_DONE = 1u << 2,
+	CT_NAT_DST_DONE = 1u << 3,
 };
 
 /* Why a packet is INVALID: which check failed, with the numbers. */
@@ -192,7 +196,9 @@ struct ct_entry {
 
 /* The result of ct_process() for one packet. */
 struct ct_result {
-	struct ct_entry *ct;       /* NULL when untracked or refused */
+	struct ct_entry *ct;       /* NULL when untracked or refused; for an
+				    * INVALID packet of a known connection,
+				    * that connection */
 	enum ct_dir dir;
 	enum ct_info info;
 	bool created;              /* this packet created ct (unconfirmed) */
@@ -247,6 +253,21 @@ struct ct_entry *ct_table_find(struct ct_table *t, const struct ct_tuple *tuple,
 			       uint64_t now_ns, enum ct_dir *dir);
 /* Removes CT now (conntrack -D). False if it was already gone. */
 bool ct_remove(struct ct_table *t, struct ct_entry *ct);
+
+/* NAT (src/nat): gives CT the reply tuple REPLY (same family and protocol,
+ * padding zero), moving the entry's reply link to REPLY's bucket, confirmed
+ * or not. The check that no other live entry holds REPLY (by either of its
+ * tuples) and the move are made under the same bucket locks, so two
+ * bindings can never both get one tuple. Returns 0 (also when REPLY already
+ * is its reply tuple), -EEXIST (nothing changed), -ENOENT if CT was removed,
+ * -EINVAL. Inside ct_read_lock, never with CT's lock held. A lookup that
+ * runs during the move may miss CT by either tuple of the move, never
+ * matches a half-written tuple. ct_entry_tuple() copies an entry's tuple
+ * consistently even while it moves; readers holding the entry's lock (the
+ * ct_table_foreach() callbacks) may read ct->tuple directly. */
+int ct_table_set_reply(struct ct_table *t, struct ct_entry *ct,
+		       const struct ct_tuple *reply);
+void ct_entry_tuple(const struct ct_entry *ct, enum ct_dir dir, struct ct_tuple *out);
 
 /* Incremental expiry: looks at up to BUDGET buckets from where it stopped
  * last time, removes expired entries, returns how many. Called from a timer,

@@ -36,6 +36,9 @@ struct filter_rules {
 	 * connection known to take that hook is accepted by it at prerouting
 	 * already, without coming back (the seeds' first-packet cache). */
 	const struct rules_rule *established_input, *established_forward;
+	/* The nat group's base chains (NULL when absent); HAS_NAT: any. */
+	const struct rules_chain *nat_prerouting, *nat_postrouting, *nat_output, *nat_input;
+	bool has_nat;
 };
 
 struct filter {

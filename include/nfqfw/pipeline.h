@@ -12,6 +12,7 @@
 #include "nfqfw/ct.h"
 #include "nfqfw/filter.h"
 #include "nfqfw/invalid_log.h"
+#include "nfqfw/nat.h"
 #include "nfqfw/queue.h"
 
 struct pipeline {
@@ -22,8 +23,9 @@ struct pipeline {
 	struct ct_table *ct;
 	/* The latest INVALID verdicts, for nfqfwctl. */
 	struct invalid_log invalid;
-	/* The operator's filter rules. */
+	/* The operator's filter rules, and the NAT stage. */
 	struct filter filter;
+	struct nat_stage nat;
 	/* Fixed for the daemon's life: the nftables rules carry it. */
 	uint32_t pass_mark;
 	/* Where a packet's conntrack state rides from the entry hook to the

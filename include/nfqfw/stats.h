@@ -45,6 +45,12 @@ struct queue_stats {
 	stat_counter rejects_sent;       /* resets and ICMP errors sent */
 	stat_counter rejects_not_sent;   /* not allowed (e.g. to an ICMP error) or failed */
 	stat_counter filter_logged;      /* log lines written by rules */
+	/* NAT (src/nat). */
+	stat_counter nat_bound;          /* connections given a binding */
+	stat_counter nat_exhausted;      /* no free tuple in the range: dropped */
+	stat_counter nat_rewritten;      /* packets translated */
+	stat_counter nat_invalid;        /* INVALID packets of NAT'd connections: dropped */
+	stat_counter nat_failed;         /* could not translate (e.g. truncated copy): dropped */
 	stat_counter last_seen_ns;       /* CLOCK_MONOTONIC of the last loop pass */
 };
 

@@ -105,6 +105,9 @@ static int ct_track(struct ct_table *t, struct ct_entry *ct, const struct pkt *p
 	}
 	if (!ct_accepted(timeout)) {
 		ct_invalid(t, res);
+		/* Still the connection's packet: NAT must not let it out
+		 * untranslated. */
+		res->ct = ct;
 		return 0;
 	}
 	res->ct = ct;

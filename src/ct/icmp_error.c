@@ -109,7 +109,7 @@ static void ct_icmp_error(struct ct_table *t, const struct pkt *p, uint64_t now_
 {
 	char outer[INET6_ADDRSTRLEN], inner[INET6_ADDRSTRLEN];
 	int af = p->family == 4 ? AF_INET : AF_INET6;
-	struct ct_tuple quoted, answer;
+	struct ct_tuple quoted, answer, found;
 	struct ct_entry *ct;
 	struct pkt in;
 	enum ct_dir dir;
@@ -130,9 +130,10 @@ static void ct_icmp_error(struct ct_table *t, const struct pkt *p, uint64_t now_
 	/* The error goes where the quoted packet came from: to the
 	 * destination of the tuple found (the kernel's check against errors
 	 * sent to a third host in the name of a tracked connection). */
-	if (!ct_addr_equal(&p->daddr, &ct->tuple[dir].dst, p->family)) {
+	ct_entry_tuple(ct, dir, &found);   /* a NAT binding may be moving it */
+	if (!ct_addr_equal(&p->daddr, &found.dst, p->family)) {
 		inet_ntop(af, p->daddr.b, outer, sizeof(outer));
-		inet_ntop(af, ct->tuple[dir].dst.b, inner, sizeof(inner));
+		inet_ntop(af, found.dst.b, inner, sizeof(inner));
 		ct_why(&res->reason, "%s error: outer daddr %s != inner %s",
 		       ct_icmp_name(p->family), outer, inner);
 		return;

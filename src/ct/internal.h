@@ -79,7 +79,15 @@ struct ct_conn {
 	/* The timeout (seconds) the tracker gave the latest packet while the
 	 * entry is unconfirmed; ct_confirm() starts it. Under e.lock. */
 	uint32_t pending_timeout;
-	uint32_t bucket[CT_DIR_COUNT];  /* bucket index of each tuple */
+	/* The bucket index of each tuple. The reply one changes when NAT
+	 * rebinds the entry (ct_table_set_reply()), under the locks of its
+	 * old and new bucket: read it again under the lock to trust it. */
+	_Atomic uint32_t bucket[CT_DIR_COUNT];
+	/* Sequence count of tuple[CT_DIR_REPLY]: odd while
+	 * ct_table_set_reply() writes it, so that lock-free readers can tell
+	 * a torn copy (Boehm, "Can seqlocks get along with programming
+	 * language memory models?", MSPC 2012). */
+	_Atomic uint32_t reply_seq;
 };
 
 static inline struct ct_conn *ct_conn_of(const struct ct_entry *ct)

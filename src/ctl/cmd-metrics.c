@@ -179,6 +179,14 @@ static const struct ctl_metric_field {
 	CTL_MF(rejects_not_sent, "nfqfw_rejects_not_sent_total",
 	       "Rejected packets that got no answer (not allowed, e.g. to an ICMP error, or the send failed)."),
 	CTL_MF(filter_logged, "nfqfw_filter_log_lines_total", "Log lines written by rules."),
+	CTL_MF(nat_bound, "nfqfw_nat_bindings_total", "Connections given a NAT binding."),
+	CTL_MF(nat_rewritten, "nfqfw_nat_packets_translated_total", "Packets translated by NAT."),
+	CTL_MF(nat_exhausted, "nfqfw_nat_exhausted_total",
+	       "New connections dropped because no address and port of the range was free."),
+	CTL_MF(nat_invalid, "nfqfw_nat_invalid_dropped_total",
+	       "INVALID packets of translated connections, dropped rather than let out untranslated."),
+	CTL_MF(nat_failed, "nfqfw_nat_failed_total",
+	       "Packets that could not be translated (e.g. a truncated copy) and were dropped."),
 #undef CTL_MF
 };
 

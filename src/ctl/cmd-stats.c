@@ -35,6 +35,11 @@ enum ctl_field {
 	CTL_F_REJECTS_SENT,
 	CTL_F_REJECTS_NOT_SENT,
 	CTL_F_FILTER_LOGGED,
+	CTL_F_NAT_BOUND,
+	CTL_F_NAT_REWRITTEN,
+	CTL_F_NAT_EXHAUSTED,
+	CTL_F_NAT_INVALID,
+	CTL_F_NAT_FAILED,
 	CTL_F_COUNT
 };
 
@@ -62,6 +67,11 @@ static const struct {
 	CTL_FIELD(CTL_F_REJECTS_SENT, rejects_sent),
 	CTL_FIELD(CTL_F_REJECTS_NOT_SENT, rejects_not_sent),
 	CTL_FIELD(CTL_F_FILTER_LOGGED, filter_logged),
+	CTL_FIELD(CTL_F_NAT_BOUND, nat_bound),
+	CTL_FIELD(CTL_F_NAT_REWRITTEN, nat_rewritten),
+	CTL_FIELD(CTL_F_NAT_EXHAUSTED, nat_exhausted),
+	CTL_FIELD(CTL_F_NAT_INVALID, nat_invalid),
+	CTL_FIELD(CTL_F_NAT_FAILED, nat_failed),
 #undef CTL_FIELD
 };
 
@@ -387,6 +397,10 @@ static void ctl_stats_text(struct ctl_buf *b, const struct ctl_snapshot *snap,
 		CTL_F_FILTER_ACCEPTED, CTL_F_FILTER_DROPPED, CTL_F_FILTER_REJECTED,
 		CTL_F_REJECTS_SENT, CTL_F_REJECTS_NOT_SENT, CTL_F_FILTER_LOGGED,
 	};
+	static const enum ctl_field nat[] = {
+		CTL_F_NAT_BOUND, CTL_F_NAT_REWRITTEN, CTL_F_NAT_EXHAUSTED,
+		CTL_F_NAT_INVALID, CTL_F_NAT_FAILED,
+	};
 
 	ctl_stats_text_fields(b, snap, "Packets", packets, 5);
 	ctl_buf_puts(b, "\n");
@@ -399,6 +413,8 @@ static void ctl_stats_text(struct ctl_buf *b, const struct ctl_snapshot *snap,
 	ctl_stats_text_fields(b, snap, "Packet handover", handover, 3);
 	ctl_buf_puts(b, "\n");
 	ctl_stats_text_fields(b, snap, "Filter rules (input, forward, output)", filter, 6);
+	ctl_buf_puts(b, "\n");
+	ctl_stats_text_fields(b, snap, "NAT", nat, 5);
 	ctl_buf_puts(b, "\n");
 	ctl_stats_text_kernel(b, snap);
 	if (ctx->ct) {

@@ -10,12 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "nfqfw/daemon.h"
 #include "nfqfw/filter.h"
 #include "nfqfw/iface.h"
+#include "nfqfw/nat.h"
 #include "nfqfw/log.h"
 #include "nfqfw/watchdog.h"
 
@@ -76,6 +78,31 @@ static void loop_on_gc_tick(struct daemon *d, int fd)
 	ct_read_unlock();
 }
 
+/* Interface and address changes; a departed address takes the
+ * connections translated to it along (masquerade). */
+static void loop_on_iface_change(struct daemon *d)
+{
+	struct iface_addr_event ev[16];
+	size_t n;
+
+	iface_names_process(d->ifnames);
+	do {
+		n = iface_addrs_removed(d->ifnames, ev, 16);
+		for (size_t i = 0; i < n; i++) {
+			unsigned int gone;
+
+			if (ev[i].kind != IFACE_EVENT_ADDR_GONE || !d->ct)
+				continue;
+			ct_read_lock();
+			gone = nat_forget_addr(d->ct, ev[i].family == AF_INET ? 4 : 6, &ev[i].addr);
+			ct_read_unlock();
+			if (gone)
+				log_notice("an address left interface %u: %u translated "
+					   "connection(s) forgotten", ev[i].ifindex, gone);
+		}
+	} while (n == 16);
+}
+
 int daemon_loop(struct daemon *d)
 {
 	struct watchdog wd;
@@ -110,7 +137,7 @@ int daemon_loop(struct daemon *d)
 		if (fds[3].revents & POLLIN)
 			watchdog_on_tick(&wd);
 		if (fds[4].revents & POLLIN)
-			iface_names_process(d->ifnames);
+			loop_on_iface_change(d);
 	}
 	if (gc_fd >= 0)
 		close(gc_fd);

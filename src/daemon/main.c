@@ -252,6 +252,7 @@ static int daemon_filter_start(struct daemon *d)
 		d->reject = NULL;
 	}
 	filter_init(&d->pipeline.filter, d->ifnames, d->reject);
+	nat_init(&d->pipeline.nat, d->ifnames);
 	err = filter_rules_new(&fr, d->conf.rules);
 	if (err < 0)
 		return err;

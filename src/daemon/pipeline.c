@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "nfqfw/log.h"
+#include "nfqfw/nat.h"
 #include "nfqfw/pipeline.h"
 #include "nfqfw/pkt.h"
 
@@ -115,6 +116,10 @@ static bool pipeline_conntrack(struct pipeline *pl, const struct pkt *p,
 	if (res->info != CT_INFO_INVALID)
 		return true;
 	vd->verdict = atomic_load_explicit(&pl->invalid_verdict, memory_order_relaxed);
+	if (nat_must_drop_invalid(res->ct)) {
+		stat_inc(&stats->nat_invalid);
+		vd->verdict = NF_DROP;
+	}
 	pipeline_log_invalid(p, qp, res, vd->verdict);
 	pipeline_record_invalid(pl, p, qp, res, vd->verdict);
 	if (vd->verdict == NF_ACCEPT)
@@ -159,13 +164,41 @@ static uint32_t pipeline_mark_done(const struct pipeline *pl, uint32_t mark)
 	return (mark & ~pl->state_mark) | pl->pass_mark;
 }
 
+/* The worker's own copy of the packet, which NAT rewrites in place and
+ * the verdict hands back. */
+static uint8_t *pipeline_packet_buf(const struct queue_packet *qp)
+{
+	return (uint8_t *)qp->data;
+}
+
+/* Runs a NAT step; false when the packet is dropped. A rewritten packet
+ * goes back with the verdict, and *P is parsed again from it. */
+static bool pipeline_nat_step(enum nat_outcome out, struct pkt *p,
+			      const struct queue_packet *qp, struct queue_verdict *vd)
+{
+	unsigned int flags = qp->wire_len > qp->len ? PKT_PARSE_TRUNCATED_COPY : 0;
+
+	if (out == NAT_DROP) {
+		vd->verdict = NF_DROP;
+		return false;
+	}
+	if (out == NAT_REWRITTEN) {
+		vd->payload = pipeline_packet_buf(qp);
+		vd->payload_len = qp->len;
+		if (pkt_parse(p, qp->data, qp->len, flags) != PKT_OK)
+			vd->verdict = NF_DROP;   /* cannot happen: counted as nat_failed */
+	}
+	return vd->verdict == NF_ACCEPT;
+}
+
 static void pipeline_prerouting(struct pipeline *pl, const struct filter_rules *fr,
-				const struct pkt *p, const struct queue_packet *qp,
+				struct pkt *p, const struct queue_packet *qp,
 				uint32_t *mark, struct queue_verdict *vd,
 				struct queue_stats *stats)
 {
-	bool after_routing = fr && fr->filter_after_routing;
+	bool after_routing = fr && fr->filter_after_routing, nat_after;
 	struct ct_result res = { .info = CT_INFO_UNTRACKED };
+	struct nat_packet np;
 
 	vd->verdict = NF_ACCEPT;
 	if (pipeline_is_loopback_in(qp)) {
@@ -176,8 +209,20 @@ static void pipeline_prerouting(struct pipeline *pl, const struct filter_rules *
 	}
 	if (pl->ct && !pipeline_conntrack(pl, p, qp, &res, vd, stats))
 		return;
-	if (after_routing && res.info == CT_INFO_ESTABLISHED && res.ct && !res.created &&
-	    filter_established_shortcut(fr, res.ct, qp->wire_len, stats)) {
+	np = (struct nat_packet){ .buf = pipeline_packet_buf(qp), .p = p, .qp = qp,
+				  .entry = res.ct, .dir = res.dir, .info = res.info,
+				  .created = res.created, .ct = pl->ct };
+	if (!pipeline_nat_step(nat_before_routing(&pl->nat, fr ? fr->nat_prerouting : NULL,
+						  &np, stats), p, qp, vd)) {
+		if (res.created)
+			ct_abort(pl->ct, res.ct);
+		return;
+	}
+	/* A source still to translate: the packet comes back after routing. */
+	nat_after = nat_pending_after_routing(res.ct, res.dir, fr && (fr->nat_postrouting ||
+								     fr->nat_input));
+	if (after_routing && !nat_after && res.info == CT_INFO_ESTABLISHED && res.ct &&
+	    !res.created && filter_established_shortcut(fr, res.ct, qp->wire_len, stats)) {
 		*mark = pipeline_mark_done(pl, *mark);
 		return;
 	}
@@ -189,16 +234,19 @@ static void pipeline_prerouting(struct pipeline *pl, const struct filter_rules *
 	}
 	if (res.created)
 		pipeline_settle(pl, res.ct, qp->now_ns, vd);
-	*mark = pipeline_mark_done(pl, *mark);
+	*mark = nat_after ? pipeline_mark_for_filter(pl, *mark, res.info)
+			  : pipeline_mark_done(pl, *mark);
 }
 
 static void pipeline_output(struct pipeline *pl, const struct filter_rules *fr,
-			    const struct pkt *p, const struct queue_packet *qp,
+			    struct pkt *p, const struct queue_packet *qp,
 			    uint32_t *mark, struct queue_verdict *vd,
 			    struct queue_stats *stats)
 {
 	struct ct_result res = { .info = CT_INFO_UNTRACKED };
 	struct filter_packet fp = { .p = p, .qp = qp, .ct_table = pl->ct };
+	struct nat_packet np;
+	bool nat_after;
 
 	vd->verdict = NF_ACCEPT;
 	/* A reset or ICMP error the daemon sent itself. */
@@ -206,18 +254,46 @@ static void pipeline_output(struct pipeline *pl, const struct filter_rules *fr,
 		return;
 	if (pl->ct && !pipeline_conntrack(pl, p, qp, &res, vd, stats))
 		return;
+	np = (struct nat_packet){ .buf = pipeline_packet_buf(qp), .p = p, .qp = qp,
+				  .entry = res.ct, .dir = res.dir, .info = res.info,
+				  .created = res.created, .ct = pl->ct };
+	pipeline_nat_step(nat_before_routing(&pl->nat, fr ? fr->nat_output : NULL, &np, stats),
+			  p, qp, vd);
 	fp.ct = res.info;
 	fp.dir = res.dir;
 	fp.entry = res.ct;
-	if (fr && fr->output)
+	if (vd->verdict == NF_ACCEPT && fr && fr->output)
 		filter_run(&pl->filter, fr->output, &fp, mark, vd, stats);
 	if (res.created)
 		pipeline_settle(pl, res.ct, qp->now_ns, vd);
+	nat_after = nat_pending_after_routing(res.ct, res.dir, fr && fr->nat_postrouting);
 	/* To this host itself: the input chain has its say after lo. */
-	if (fr && fr->filter_after_routing && qp->outdev == PIPELINE_LOOPBACK_IFINDEX)
+	if (nat_after ||
+	    (fr && fr->filter_after_routing && qp->outdev == PIPELINE_LOOPBACK_IFINDEX))
 		*mark = pipeline_mark_for_filter(pl, *mark, res.info);
 	else
 		*mark = pipeline_mark_done(pl, *mark);
+}
+
+/* The entry of a packet seen after routing, whose tuple T may have been
+ * translated at prerouting already: a destination translated there makes
+ * T the inverse of the entry's reply tuple (DNAT: the original direction;
+ * SNAT undone: a reply), found by looking T up inverted; a connection
+ * translated on both sides (hairpin) by its midway tuple (src/nat). */
+static struct ct_entry *pipeline_find_translated(struct pipeline *pl, const struct ct_tuple *t,
+						 uint64_t now_ns, enum ct_dir *dir)
+{
+	struct ct_entry *e = ct_table_find(pl->ct, t, now_ns, dir);
+	struct ct_tuple inv;
+
+	if (e || !ct_tuple_invert(&inv, t))
+		return e;
+	e = ct_table_find(pl->ct, &inv, now_ns, dir);
+	if (e) {
+		*dir = *dir == CT_DIR_ORIGINAL ? CT_DIR_REPLY : CT_DIR_ORIGINAL;
+		return e;
+	}
+	return nat_midway_find(&pl->nat, pl->ct, t, now_ns, dir);
 }
 
 /* The state of a packet seen after routing: from the state field the entry
@@ -233,7 +309,7 @@ static void pipeline_recall_state(struct pipeline *pl, const struct pkt *p,
 	fp->dir = CT_DIR_ORIGINAL;
 	fp->entry = NULL;
 	if (pl->ct && ct_tuple_from_pkt(p, l4, &t))
-		fp->entry = ct_table_find(pl->ct, &t, qp->now_ns, &fp->dir);
+		fp->entry = pipeline_find_translated(pl, &t, qp->now_ns, &fp->dir);
 	if (field >= 1 && field <= CT_INFO_COUNT) {
 		fp->ct = (enum ct_info)(field - 1);
 	} else if (fp->entry) {
@@ -249,19 +325,21 @@ static void pipeline_recall_state(struct pipeline *pl, const struct pkt *p,
 }
 
 static void pipeline_after_routing(struct pipeline *pl, const struct filter_rules *fr,
-				   const struct pkt *p, const struct queue_packet *qp,
+				   struct pkt *p, const struct queue_packet *qp,
 				   uint32_t *mark, struct queue_verdict *vd,
 				   struct queue_stats *stats)
 {
 	const struct rules_chain *chain = NULL;
 	struct filter_packet fp = { .p = p, .qp = qp, .ct_table = pl->ct };
+	struct nat_packet np;
 
 	vd->verdict = NF_ACCEPT;
 	if (fr)
 		chain = qp->hook == NF_INET_FORWARD ? fr->forward : fr->input;
 	/* Nothing to evaluate, nothing left unconfirmed at prerouting (the
-	 * state field is set only when that happened). */
-	if (!chain && !(qp->mark & pl->state_mark) && pl->state_mark) {
+	 * state field is set only when that happened), no NAT anywhere. */
+	if (!chain && !(qp->mark & pl->state_mark) && pl->state_mark &&
+	    !(fr && fr->has_nat)) {
 		*mark = pipeline_mark_done(pl, *mark);
 		return;
 	}
@@ -270,10 +348,44 @@ static void pipeline_after_routing(struct pipeline *pl, const struct filter_rule
 		filter_note_hook((struct ct_entry *)fp.entry, qp->hook);
 	if (chain)
 		filter_run(&pl->filter, chain, &fp, mark, vd, stats);
+	if (vd->verdict == NF_ACCEPT && qp->hook == NF_INET_LOCAL_IN) {
+		/* Local delivery: sources are translated here. */
+		np = (struct nat_packet){ .buf = pipeline_packet_buf(qp), .p = p, .qp = qp,
+					  .entry = (struct ct_entry *)fp.entry, .dir = fp.dir,
+					  .info = fp.ct, .ct = pl->ct };
+		pipeline_nat_step(nat_after_routing(&pl->nat, fr ? fr->nat_input : NULL, &np,
+						    stats), p, qp, vd);
+	}
 	if (fp.entry && !(atomic_load_explicit(&fp.entry->status, memory_order_relaxed) &
 			  CT_S_CONFIRMED))
 		pipeline_settle(pl, (struct ct_entry *)fp.entry, qp->now_ns, vd);
+	/* Forwarded with a source still to translate: on to postrouting. */
+	if (qp->hook == NF_INET_FORWARD &&
+	    nat_pending_after_routing(fp.entry, fp.dir, fr && fr->nat_postrouting))
+		*mark &= ~(pl->pass_mark | pl->state_mark);
+	else
+		*mark = pipeline_mark_done(pl, *mark);
+}
+
+/* The last hook: sources of forwarded and local packets are translated. */
+static void pipeline_postrouting(struct pipeline *pl, const struct filter_rules *fr,
+				 struct pkt *p, const struct queue_packet *qp,
+				 uint32_t *mark, struct queue_verdict *vd,
+				 struct queue_stats *stats)
+{
+	struct filter_packet fp = { .p = p, .qp = qp, .ct_table = pl->ct };
+	struct nat_packet np;
+
+	vd->verdict = NF_ACCEPT;
 	*mark = pipeline_mark_done(pl, *mark);
+	if (!pl->ct || !(fr && fr->has_nat))
+		return;
+	pipeline_recall_state(pl, p, qp, &fp);
+	np = (struct nat_packet){ .buf = pipeline_packet_buf(qp), .p = p, .qp = qp,
+				  .entry = (struct ct_entry *)fp.entry, .dir = fp.dir,
+				  .info = fp.ct, .ct = pl->ct };
+	pipeline_nat_step(nat_after_routing(&pl->nat, fr->nat_postrouting, &np, stats),
+			  p, qp, vd);
 }
 
 static void pipeline_decide(void *ctx, const struct queue_packet *qp,
@@ -295,6 +407,8 @@ static void pipeline_decide(void *ctx, const struct queue_packet *qp,
 		pipeline_output(pl, fr, &p, qp, &mark, vd, stats);
 	} else if (qp->hook == NF_INET_LOCAL_IN || qp->hook == NF_INET_FORWARD) {
 		pipeline_after_routing(pl, fr, &p, qp, &mark, vd, stats);
+	} else if (qp->hook == NF_INET_POST_ROUTING) {
+		pipeline_postrouting(pl, fr, &p, qp, &mark, vd, stats);
 	} else {
 		vd->verdict = NF_ACCEPT;
 		mark = pipeline_mark_done(pl, mark);

@@ -48,6 +48,14 @@ int filter_rules_new(struct filter_rules **out, struct rules_set *rs)
 	}
 	fr->filter_after_routing = filter_chain_filters(fr->input) ||
 				   filter_chain_filters(fr->forward);
+	if (rs) {
+		fr->nat_prerouting = rules_chain_find_in(rs, RULES_TABLE_NAT, "prerouting");
+		fr->nat_postrouting = rules_chain_find_in(rs, RULES_TABLE_NAT, "postrouting");
+		fr->nat_output = rules_chain_find_in(rs, RULES_TABLE_NAT, "output");
+		fr->nat_input = rules_chain_find_in(rs, RULES_TABLE_NAT, "input");
+	}
+	fr->has_nat = fr->nat_prerouting || fr->nat_postrouting || fr->nat_output ||
+		      fr->nat_input;
 	fr->established_input = filter_established_rule(fr->input);
 	fr->established_forward = filter_established_rule(fr->forward);
 	*out = fr;

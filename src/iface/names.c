@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The ifindex -> name cache. The main thread owns a sorted, mutable working
- * table fed by rtnetlink (a dump at open and after lost notifications, then
- * RTM_NEWLINK/RTM_DELLINK); after each batch it copies the table into an
- * immutable snapshot and publishes it with one pointer store (C11
- * release/acquire, which is what rcu_assign_pointer()/rcu_dereference()
- * amount to, written as the connection table writes its chains). Workers
+/* The ifindex -> name (and addresses) cache. The main thread owns sorted,
+ * mutable working tables fed by rtnetlink (dumps of the links and of the
+ * IPv4 and IPv6 addresses at open and after lost notifications, then
+ * RTM_NEWLINK/RTM_DELLINK and RTM_NEWADDR/RTM_DELADDR, whose half is in
+ * addrs.c); after each batch it copies the tables into an immutable
+ * snapshot and publishes it with one pointer store (C11 release/acquire,
+ * which is what rcu_assign_pointer()/rcu_dereference() amount to, written
+ * as the connection table writes its chains). Workers
  * binary-search the snapshot they loaded inside their RCU read-side
  * section; a replaced snapshot is freed after synchronize_rcu() (liburcu's
  * default flavour, as the connection table), not call_rcu(), whose helper
@@ -14,6 +16,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <net/if.h>
+#include <linux/if_addr.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <stdalign.h>
@@ -27,8 +30,8 @@
 #include <libmnl/libmnl.h>
 #include <urcu.h>
 
-#include "nfqfw/iface.h"
 #include "nfqfw/log.h"
+#include "internal.h"
 
 /* One receive: a notification is ~1.5 KiB, a dump datagram at most 32 KiB
  * (the kernel sizes dump datagrams to the reader's buffer, up to that). */
@@ -43,54 +46,19 @@
  * (2 MiB as the kernel counts it) can hold, so everything queued before
  * the loss is gone (see iface_resync()). */
 #define IFACE_DRAIN_MAX 65536u
-/* A dump the kernel marked inconsistent (links changed meanwhile) is
- * repeated; three in a row is a machine busy creating links: take the
- * last one, later notifications fix it. */
+/* A dump the kernel marked inconsistent (links or addresses changed
+ * meanwhile) is repeated; three in a row is a machine busy creating them:
+ * take the last one, later notifications fix it. */
 #define IFACE_DUMP_TRIES 3
 #define IFACE_DUMP_TIMEOUT_SEC 5
 
 _Static_assert(IFACE_NAMSIZ == IFNAMSIZ, "iface.h's IFNAMSIZ");
 
-struct iface_entry {
-	uint32_t ifindex;
-	char name[IFNAMSIZ];
-};
-
-/* What the readers see: never changed once published. */
-struct iface_snap {
-	uint32_t count;
-	struct iface_entry e[];   /* sorted by ifindex, unique */
-};
-
-/* The writer's working copy, same order. */
-struct iface_table {
-	struct iface_entry *e;
-	uint32_t count;
-	uint32_t cap;
-};
-
-/* Written by the readers, on misses only. */
-struct iface_reader_counters {
-	_Atomic uint64_t misses;
-	_Atomic uint64_t unknown;
-};
-
-struct iface_names {
-	_Atomic(struct iface_snap *) snap;
-	/* Behind a pointer so that iface_name() can count through a const
-	 * cache: the readers share it, and change nothing else. */
-	struct iface_reader_counters *rc;
-	/* The main thread's alone from here on. */
-	struct mnl_socket *nl;           /* NULL: made by iface_names_create() */
-	struct iface_table table;
-	bool dirty;                      /* table differs from the snapshot */
-	bool need_resync;                /* table may have missed a change */
-	uint64_t updates, ignored, malformed, resyncs, publishes;
-};
-
-/* A link message, checked: the index, and the name when it carried one. */
+/* A link message, checked: the index, IFF_UP, and the name when it
+ * carried one. */
 struct iface_link {
 	uint32_t ifindex;
+	bool up;
 	const char *name;
 	size_t name_len;                 /* without the NUL */
 };
@@ -149,18 +117,22 @@ const char *iface_name(const struct iface_names *n, uint32_t ifindex,
 
 /* ---- the working table -------------------------------------------------- */
 
-/* Sets IFINDEX's name. Returns 1 if the table changed, 0 if it already
- * said so, -ENOMEM. */
-static int iface_table_set(struct iface_table *t, const struct iface_link *l)
+/* Sets IFINDEX's name and state. Returns 1 if the table changed, 0 if it
+ * already said so, -ENOMEM. *WENT_DOWN: it was up and is no longer. */
+static int iface_table_set(struct iface_table *t, const struct iface_link *l,
+			   bool *went_down)
 {
 	uint32_t i = iface_lower_bound(t->e, t->count, l->ifindex);
 	struct iface_entry *e;
 
+	*went_down = false;
 	if (i < t->count && t->e[i].ifindex == l->ifindex) {
 		e = &t->e[i];
-		if (strcmp(e->name, l->name) == 0)
+		if (strcmp(e->name, l->name) == 0 && e->up == l->up)
 			return 0;
+		*went_down = e->up && !l->up;
 		memcpy(e->name, l->name, l->name_len + 1);
+		e->up = l->up;
 		return 1;
 	}
 	if (t->count == t->cap) {
@@ -179,6 +151,7 @@ static int iface_table_set(struct iface_table *t, const struct iface_link *l)
 	e = &t->e[i];
 	memset(e, 0, sizeof(*e));
 	e->ifindex = l->ifindex;
+	e->up = l->up;
 	memcpy(e->name, l->name, l->name_len + 1);
 	return 1;
 }
@@ -201,16 +174,25 @@ static void iface_table_free(struct iface_table *t)
 	*t = (struct iface_table){ 0 };
 }
 
+static void iface_state_free(struct iface_state *st)
+{
+	iface_table_free(&st->links);
+	iface_addr_table_free(&st->addrs);
+}
+
 /* ---- parsing ------------------------------------------------------------ */
 
 /* IFLA_IFNAME as the kernel writes it (nla_put_string): 1 to IFNAMSIZ - 1
  * characters and one NUL, the last byte. Anything else is refused rather
  * than cut, so no rule ever matches half a name. */
-static int iface_parse_name(const struct nlattr *a, struct iface_link *l)
+static int iface_parse_name(const struct nlattr *a, void *data)
 {
+	struct iface_link *l = data;
 	const char *s = (const char *)a + NLA_HDRLEN;
 	size_t len = a->nla_len - NLA_HDRLEN;
 
+	if ((a->nla_type & NLA_TYPE_MASK) != IFLA_IFNAME)
+		return 0;
 	if (l->name || len < 2 || len > IFNAMSIZ || memchr(s, '\0', len) != s + len - 1)
 		return -EBADMSG;
 	l->name = s;
@@ -218,22 +200,23 @@ static int iface_parse_name(const struct nlattr *a, struct iface_link *l)
 	return 0;
 }
 
-/* Walks the attributes after the ifinfomsg within nlmsg_len exactly (not
- * its aligned length, which may lie past the datagram): each must fit, and
- * together fill the message up to the last one's padding. */
-static int iface_parse_attrs(const struct nlmsghdr *nlh, struct iface_link *l)
+/* Within nlmsg_len exactly, not its aligned length, which may lie past the
+ * datagram. The caller checked that the family header fits. */
+int iface_attrs_walk(const struct nlmsghdr *nlh, size_t hdrlen,
+		     iface_attr_cb cb, void *data)
 {
-	size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct ifinfomsg));
+	size_t off = NLMSG_HDRLEN + hdrlen;
 	size_t end = nlh->nlmsg_len;
 
 	while (end - off >= sizeof(struct nlattr)) {
 		const struct nlattr *a = (const void *)((const char *)nlh + off);
+		int ret;
 
 		if (a->nla_len < NLA_HDRLEN || a->nla_len > end - off)
 			return -EBADMSG;
-		if ((a->nla_type & NLA_TYPE_MASK) == IFLA_IFNAME &&
-		    iface_parse_name(a, l) < 0)
-			return -EBADMSG;
+		ret = cb(a, data);
+		if (ret < 0)
+			return ret;
 		off += NLA_ALIGN(a->nla_len);
 		if (off >= end)
 			return 0;
@@ -257,7 +240,8 @@ static int iface_parse_link(const struct nlmsghdr *nlh, struct iface_link *l)
 	if (ifi->ifi_index <= 0)
 		return -EBADMSG;
 	l->ifindex = (uint32_t)ifi->ifi_index;
-	if (iface_parse_attrs(nlh, l) < 0)
+	l->up = ifi->ifi_flags & IFF_UP;
+	if (iface_attrs_walk(nlh, NLMSG_ALIGN(sizeof(*ifi)), iface_parse_name, l) < 0)
 		return -EBADMSG;
 	if (nlh->nlmsg_type == RTM_NEWLINK && !l->name)
 		return -EBADMSG;
@@ -266,8 +250,8 @@ static int iface_parse_link(const struct nlmsghdr *nlh, struct iface_link *l)
 
 /* ---- applying messages -------------------------------------------------- */
 
-static void iface_count_malformed(struct iface_names *n, const struct nlmsghdr *nlh,
-				  const char *why)
+void iface_count_malformed(struct iface_names *n, const struct nlmsghdr *nlh,
+			   const char *why)
 {
 	n->malformed++;
 	log_msg_ratelimited(&iface_malformed_rl, LOG_WARNING,
@@ -275,31 +259,62 @@ static void iface_count_malformed(struct iface_names *n, const struct nlmsghdr *
 			    nlh->nlmsg_type, nlh->nlmsg_len, why);
 }
 
-/* Applies one message to T. Returns 1 if T changed, 0 if not, -EBADMSG
- * (counted), -ENOMEM. */
-static int iface_apply_msg(struct iface_names *n, struct iface_table *t,
-			   const struct nlmsghdr *nlh)
+static void iface_push_link_down(struct iface_names *n, uint32_t ifindex)
 {
-	struct iface_link l;
-	int ret;
+	struct iface_addr_event e = { .kind = IFACE_EVENT_LINK_DOWN, .ifindex = ifindex };
 
-	if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK) {
-		n->ignored++;
-		return 0;
-	}
-	ret = iface_parse_link(nlh, &l);
+	iface_events_push(n, &e);
+}
+
+/* Applies one link message to ST; events only for N's own state. A link
+ * that goes away takes its addresses along (the kernel reports them gone
+ * first, but a table without the link must not keep them either way). */
+static int iface_link_apply(struct iface_names *n, struct iface_state *st,
+			    const struct nlmsghdr *nlh)
+{
+	bool live = st == &n->state, went_down = false;
+	struct iface_link l;
+	int ret = iface_parse_link(nlh, &l);
+
 	if (ret < 0) {
 		iface_count_malformed(n, nlh, "bad header, attribute or IFLA_IFNAME");
 		return ret;
 	}
-	if (ret == 0) {
-		n->ignored++;
+	if (ret == 0)
 		return 0;
+	if (nlh->nlmsg_type == RTM_NEWLINK) {
+		ret = iface_table_set(&st->links, &l, &went_down);
+	} else {
+		ret = iface_table_del(&st->links, l.ifindex);
+		if (iface_addrs_drop_link(&st->addrs, l.ifindex) > 0)
+			ret = 1;
+		went_down = ret > 0;
 	}
-	if (nlh->nlmsg_type == RTM_NEWLINK)
-		ret = iface_table_set(t, &l);
-	else
-		ret = iface_table_del(t, l.ifindex);
+	if (went_down && live)
+		iface_push_link_down(n, l.ifindex);
+	return ret;
+}
+
+/* Applies one message to ST. Returns 1 if ST changed, 0 if not, -EBADMSG
+ * (counted), -ENOMEM. */
+static int iface_apply_msg(struct iface_names *n, struct iface_state *st,
+			   const struct nlmsghdr *nlh)
+{
+	int ret;
+
+	switch (nlh->nlmsg_type) {
+	case RTM_NEWLINK:
+	case RTM_DELLINK:
+		ret = iface_link_apply(n, st, nlh);
+		break;
+	case RTM_NEWADDR:
+	case RTM_DELADDR:
+		ret = iface_addr_apply(n, st, nlh);
+		break;
+	default:
+		ret = 0;
+		break;
+	}
 	if (ret > 0)
 		n->updates++;
 	else if (ret == 0)
@@ -320,7 +335,7 @@ int iface_names_apply(struct iface_names *n, const void *buf, size_t len)
 			iface_count_malformed(n, nlh, "runs past the datagram");
 			return -EBADMSG;
 		}
-		ret = iface_apply_msg(n, &n->table, nlh);
+		ret = iface_apply_msg(n, &n->state, nlh);
 		if (ret == -ENOMEM) {
 			/* The change is lost: only a dump can repair the table. */
 			n->need_resync = true;
@@ -344,16 +359,27 @@ int iface_names_apply(struct iface_names *n, const void *buf, size_t len)
 
 /* ---- snapshots ---------------------------------------------------------- */
 
-static struct iface_snap *iface_snap_new(const struct iface_table *t)
+static struct iface_snap *iface_snap_new(const struct iface_state *st)
 {
+	const struct iface_table *t = &st->links;
+	const struct iface_addr_table *at = &st->addrs;
+	size_t addrs_off = sizeof(struct iface_snap) + (size_t)t->count * sizeof(struct iface_entry);
 	struct iface_snap *s;
+	struct iface_addr *a;
 
-	s = malloc(sizeof(*s) + (size_t)t->count * sizeof(s->e[0]));
+	addrs_off = (addrs_off + alignof(struct iface_addr) - 1) &
+		    ~(alignof(struct iface_addr) - 1);
+	s = malloc(addrs_off + (size_t)at->count * sizeof(*a));
 	if (!s)
 		return NULL;
+	a = (struct iface_addr *)((char *)s + addrs_off);
 	s->count = t->count;
+	s->naddrs = at->count;
+	s->a = a;
 	if (t->count)
 		memcpy(s->e, t->e, (size_t)t->count * sizeof(s->e[0]));
+	if (at->count)
+		memcpy(a, at->a, (size_t)at->count * sizeof(*a));
 	return s;
 }
 
@@ -363,7 +389,7 @@ int iface_names_publish(struct iface_names *n)
 
 	if (!n->dirty)
 		return 0;
-	s = iface_snap_new(&n->table);
+	s = iface_snap_new(&n->state);
 	if (!s)
 		return -ENOMEM;
 	old = atomic_exchange_explicit(&n->snap, s, memory_order_acq_rel);
@@ -372,6 +398,8 @@ int iface_names_publish(struct iface_names *n)
 	 * Links change rarely; the main loop can afford the wait. */
 	synchronize_rcu();
 	free(old);
+	/* No reader can pick a removed address from here on. */
+	iface_events_publish(&n->events);
 	n->dirty = false;
 	n->publishes++;
 	return 0;
@@ -387,7 +415,7 @@ int iface_names_create(struct iface_names **out)
 	n->rc = calloc(1, sizeof(*n->rc));
 	if (!n->rc)
 		goto err_free_names;
-	s = iface_snap_new(&n->table);
+	s = iface_snap_new(&n->state);
 	if (!s)
 		goto err_free_counters;
 	atomic_init(&n->snap, s);
@@ -412,7 +440,7 @@ void iface_names_close(struct iface_names *n)
 	s = atomic_exchange_explicit(&n->snap, NULL, memory_order_acq_rel);
 	synchronize_rcu();
 	free(s);
-	iface_table_free(&n->table);
+	iface_state_free(&n->state);
 	free(n->rc);
 	free(n);
 }
@@ -430,6 +458,10 @@ void iface_names_stats(const struct iface_names *n, struct iface_stats *out)
 		.publishes = n->publishes,
 		.misses = atomic_load_explicit(&n->rc->misses, memory_order_relaxed),
 		.unknown = atomic_load_explicit(&n->rc->unknown, memory_order_relaxed),
+		.addrs = s->naddrs,
+		.addrs_over_limit = n->addrs_over_limit,
+		.events = n->events_reported,
+		.events_lost = n->events_lost,
 	};
 }
 
@@ -437,7 +469,7 @@ void iface_names_stats(const struct iface_names *n, struct iface_stats *out)
 
 struct iface_dump {
 	struct iface_names *n;
-	struct iface_table fresh;
+	struct iface_state fresh;
 };
 
 static int iface_dump_cb(const struct nlmsghdr *nlh, void *data)
@@ -470,20 +502,34 @@ static struct mnl_socket *iface_dump_socket(int *errp)
 	return nl;
 }
 
-/* One RTM_GETLINK dump into D->fresh. Returns 0, -EINTR if the kernel
- * marked it inconsistent, or another negative errno. */
-static int iface_dump_once(struct mnl_socket *nl, struct iface_dump *d, uint32_t seq)
+/* What a full load asks for: the links, then each family's addresses
+ * (two requests rather than AF_UNSPEC, which brings MCTP's and others'). */
+static const struct iface_dump_req {
+	uint16_t type;
+	uint8_t family;
+	size_t hdrlen;
+} iface_dump_reqs[] = {
+	{ RTM_GETLINK, AF_UNSPEC, sizeof(struct ifinfomsg) },
+	{ RTM_GETADDR, AF_INET, sizeof(struct ifaddrmsg) },
+	{ RTM_GETADDR, AF_INET6, sizeof(struct ifaddrmsg) },
+};
+
+/* One dump into D->fresh. Returns 0, -EINTR if the kernel marked it
+ * inconsistent, or another negative errno. */
+static int iface_dump_one(struct mnl_socket *nl, struct iface_dump *d,
+			  const struct iface_dump_req *req, uint32_t seq)
 {
 	alignas(struct nlmsghdr) char buf[IFACE_RECV_BUF];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ifinfomsg *ifi;
+	uint8_t *family;
 	int ret;
 
-	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_type = req->type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = seq;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
+	/* ifi_family and ifa_family both come first. */
+	family = mnl_nlmsg_put_extra_header(nlh, req->hdrlen);
+	*family = req->family;
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	do {
@@ -499,32 +545,64 @@ static int iface_dump_once(struct mnl_socket *nl, struct iface_dump *d, uint32_t
 	return ret < 0 ? -errno : 0;
 }
 
-/* Replaces the working table with a fresh dump. Returns 0 or a negative
- * errno; the table is unchanged then. */
-static int iface_dump(struct iface_names *n)
+/* Every dump into D->fresh, on a socket of their own: an interrupted
+ * dump's remaining datagrams must not reach the next try. */
+static int iface_dump_all(struct iface_dump *d)
 {
-	struct iface_dump d = { .n = n };
 	struct mnl_socket *nl;
 	int err = 0;
 
 	nl = iface_dump_socket(&err);
 	if (!nl)
 		return err;
-	for (int try = 1; try <= IFACE_DUMP_TRIES; try++) {
-		iface_table_free(&d.fresh);
-		err = iface_dump_once(nl, &d, (uint32_t)try);
-		if (err != -EINTR)
+	for (size_t i = 0; i < sizeof(iface_dump_reqs) / sizeof(iface_dump_reqs[0]); i++) {
+		err = iface_dump_one(nl, d, &iface_dump_reqs[i], (uint32_t)i + 1);
+		if (err < 0)
 			break;
 	}
 	mnl_socket_close(nl);
+	return err;
+}
+
+/* After a re-dump, what the main loop must forget: links that were up and
+ * are down or gone (their addresses too), addresses gone. */
+static void iface_state_diff(struct iface_names *n, const struct iface_state *old,
+			     const struct iface_state *fresh)
+{
+	const struct iface_table *ft = &fresh->links;
+
+	for (uint32_t i = 0; i < old->links.count; i++) {
+		const struct iface_entry *e = &old->links.e[i];
+		uint32_t j = iface_lower_bound(ft->e, ft->count, e->ifindex);
+
+		if (e->up && (j == ft->count || ft->e[j].ifindex != e->ifindex || !ft->e[j].up))
+			iface_push_link_down(n, e->ifindex);
+	}
+	iface_addrs_diff(n, &old->addrs, &fresh->addrs);
+}
+
+/* Replaces the working state with fresh dumps. Returns 0 or a negative
+ * errno; the state is unchanged then. */
+static int iface_dump(struct iface_names *n)
+{
+	struct iface_dump d = { .n = n };
+	int err = 0;
+
+	for (int try = 1; try <= IFACE_DUMP_TRIES; try++) {
+		iface_state_free(&d.fresh);
+		err = iface_dump_all(&d);
+		if (err != -EINTR)
+			break;
+	}
 	if (err == -EINTR)
 		err = 0;
 	if (err < 0) {
-		iface_table_free(&d.fresh);
+		iface_state_free(&d.fresh);
 		return err;
 	}
-	iface_table_free(&n->table);
-	n->table = d.fresh;
+	iface_state_diff(n, &n->state, &d.fresh);
+	iface_state_free(&n->state);
+	n->state = d.fresh;
 	n->dirty = true;
 	n->need_resync = false;
 	return 0;
@@ -538,7 +616,8 @@ static int iface_socket_open(struct mnl_socket **out)
 
 	if (!nl)
 		return -errno;
-	if (mnl_socket_bind(nl, RTMGRP_LINK, MNL_SOCKET_AUTOPID) < 0) {
+	if (mnl_socket_bind(nl, RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR,
+			    MNL_SOCKET_AUTOPID) < 0) {
 		err = -errno;
 		mnl_socket_close(nl);
 		return err;

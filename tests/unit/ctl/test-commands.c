@@ -25,7 +25,8 @@ static const struct {
 	FIELD(verdict_messages), FIELD(batched), FIELD(gso), FIELD(csum_not_ready),
 	FIELD(truncated_copies), FIELD(filter_accepted), FIELD(filter_dropped),
 	FIELD(filter_rejected), FIELD(rejects_sent), FIELD(rejects_not_sent),
-	FIELD(filter_logged),
+	FIELD(filter_logged), FIELD(nat_bound), FIELD(nat_rewritten), FIELD(nat_exhausted),
+	FIELD(nat_invalid), FIELD(nat_failed),
 #undef FIELD
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))

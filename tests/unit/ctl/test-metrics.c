@@ -46,6 +46,11 @@ static const struct {
 	FIELD(rejects_sent, "nfqfw_rejects_sent_total"),
 	FIELD(rejects_not_sent, "nfqfw_rejects_not_sent_total"),
 	FIELD(filter_logged, "nfqfw_filter_log_lines_total"),
+	FIELD(nat_bound, "nfqfw_nat_bindings_total"),
+	FIELD(nat_rewritten, "nfqfw_nat_packets_translated_total"),
+	FIELD(nat_exhausted, "nfqfw_nat_exhausted_total"),
+	FIELD(nat_invalid, "nfqfw_nat_invalid_dropped_total"),
+	FIELD(nat_failed, "nfqfw_nat_failed_total"),
 #undef FIELD
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))

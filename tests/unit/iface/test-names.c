@@ -31,28 +31,10 @@
 #include <urcu.h>
 
 #include "nfqfw/iface.h"
+#include "iface-test.h"
 #include "unit.h"
 
-#define MSG_BUF 8192
-
 /* ---- helpers ------------------------------------------------------------ */
-
-static struct iface_names *new_cache(void)
-{
-	struct iface_names *n = NULL;
-
-	CU_ASSERT_FATAL(iface_names_create(&n) == 0);
-	CU_ASSERT_FATAL(n != NULL);
-	return n;
-}
-
-static struct iface_stats stats_of(const struct iface_names *n)
-{
-	struct iface_stats st;
-
-	iface_names_stats(n, &st);
-	return st;
-}
 
 /* The start of a link message, with an attribute before the name's place. */
 static struct nlmsghdr *put_link(void *buf, uint16_t type, uint8_t family,
@@ -88,24 +70,6 @@ static struct nlmsghdr *put_named(void *buf, uint16_t type, int ifindex,
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	put_tail(nlh);
 	return nlh;
-}
-
-/* Applies LEN bytes from a heap copy of exactly that size. */
-static int apply_exact(struct iface_names *n, const void *msg, size_t len)
-{
-	void *copy = malloc(len ? len : 1);
-	int ret;
-
-	CU_ASSERT_FATAL(copy != NULL);
-	memcpy(copy, msg, len);
-	ret = iface_names_apply(n, copy, len);
-	free(copy);
-	return ret;
-}
-
-static int apply_msg(struct iface_names *n, const struct nlmsghdr *nlh)
-{
-	return apply_exact(n, nlh, nlh->nlmsg_len);
 }
 
 /* Applies and publishes RTM_NEWLINK IFINDEX NAME; returns apply's result. */
@@ -239,7 +203,7 @@ static void test_bridge_family_ignored(void)
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, "other");
 	CU_ASSERT_EQUAL(apply_msg(n, nlh), 0);
 	/* Nor are messages of other types, whatever they carry. */
-	CU_ASSERT_EQUAL(apply_msg(n, put_named(buf, RTM_NEWADDR, 4, "x")), 0);
+	CU_ASSERT_EQUAL(apply_msg(n, put_named(buf, RTM_NEWROUTE, 4, "x")), 0);
 	CU_ASSERT_EQUAL(apply_msg(n, put_named(buf, RTM_GETLINK, 4, "y")), 0);
 	CU_ASSERT_EQUAL(apply_msg(n, put_named(buf, NLMSG_DONE, 4, "z")), 0);
 	CU_ASSERT_EQUAL(iface_names_publish(n), 0);
@@ -459,6 +423,10 @@ static void test_readers_race_writer(void)
 	race_rename_all(r.n, 0);
 	for (int i = 0; i < RACE_READERS; i++)
 		CU_ASSERT_FATAL(pthread_create(&t[i], NULL, race_reader, &r) == 0);
+	/* On a busy machine the readers may start late: a race needs them
+	 * running (for up to 5 s). */
+	for (int i = 0; i < 5000 && atomic_load(&r.lookups) == 0; i++)
+		usleep(1000);
 	for (unsigned int round = 1; round <= RACE_ROUNDS; round++)
 		race_rename_all(r.n, round);
 	atomic_store(&r.stop, true);
@@ -724,33 +692,6 @@ static const struct unit_test bad_tests[] = {
 
 /* ---- rtnetlink in a namespace ------------------------------------------- */
 
-/* Each scenario runs in a child of its own, in a new network namespace;
- * its checks count failures there and the exit status carries them. */
-static int ns_failures;
-
-#define NS_CHECK(cond) \
-	do { \
-		if (!(cond)) { \
-			ns_failures++; \
-			fprintf(stderr, "%s:%d: check failed: %s\n", \
-				__FILE__, __LINE__, #cond); \
-		} \
-	} while (0)
-
-__attribute__((format(printf, 1, 2)))
-static bool ns_run(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int status;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	status = system(cmd);
-	return status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
 struct ns_expect {
 	const char *name;     /* the name to see in the cache; NULL: gone */
 	uint32_t ifindex;
@@ -962,30 +903,6 @@ static void ns_lost_notifications(void)
 	iface_names_close(n);
 }
 
-static void ns_test(void (*scenario)(void))
-{
-	int status = 0;
-	pid_t pid;
-
-	fflush(stdout);
-	fflush(stderr);
-	call_rcu_before_fork();
-	pid = fork();
-	if (pid == 0) {
-		call_rcu_after_fork_child();
-		if (unshare(CLONE_NEWNET) < 0) {
-			perror("unshare(CLONE_NEWNET)");
-			_exit(99);
-		}
-		scenario();
-		exit(ns_failures ? 1 : 0);
-	}
-	call_rcu_after_fork_parent();
-	CU_ASSERT_FATAL(pid > 0);
-	CU_ASSERT_FATAL(waitpid(pid, &status, 0) == pid);
-	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-}
-
 static void test_ns_open_dumps(void) { ns_test(ns_open_dumps); }
 static void test_ns_add_rename_delete(void) { ns_test(ns_add_rename_delete); }
 static void test_ns_bridge_port_leaves(void) { ns_test(ns_bridge_port_leaves); }
@@ -1002,26 +919,6 @@ static const struct unit_test netns_tests[] = {
 	{ "lost notifications: re-dump", test_ns_lost },
 	{ NULL, NULL },
 };
-
-/* NULL if the namespace suite can run here, else why not. */
-static const char *netns_unavailable(void)
-{
-	int status = 0;
-	pid_t pid;
-
-	if (geteuid() != 0)
-		return "not root";
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid == 0)
-		_exit(unshare(CLONE_NEWNET) == 0 &&
-		      ns_run("ip link add nfqprobe0 type veth peer name nfqprobe1") ? 0 : 1);
-	if (pid < 0 || waitpid(pid, &status, 0) != pid ||
-	    !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return "cannot make a network namespace with a veth pair (unshare, ip)";
-	return NULL;
-}
 
 
 static const struct unit_test good_tests[] = {
