@@ -49,6 +49,10 @@ typedef int (*queue_send_fn)(void *ctx, const void *buf, size_t len);
 struct queue_verdicts {
 	char *buf;
 	size_t size, used;
+	/* The most one send may carry: netlink refuses a message longer than
+	 * the socket's send buffer (EMSGSIZE), and a lost verdict would
+	 * then be covered by a later batch verdict without its payload. */
+	size_t send_max;
 	uint16_t queue;
 	queue_send_fn send;
 	void *send_ctx;
@@ -63,6 +67,8 @@ struct queue_verdicts {
 int queue_verdicts_init(struct queue_verdicts *v, uint16_t queue, size_t size,
 			queue_send_fn send, void *send_ctx,
 			struct queue_stats *stats);
+/* Caps every send at MAX bytes (at least one largest message fits). */
+void queue_verdicts_set_send_max(struct queue_verdicts *v, size_t max);
 void queue_verdicts_free(struct queue_verdicts *v);
 /* Adds the verdict for packet ID. Returns 0 or a negative errno (from send). */
 int queue_verdicts_add(struct queue_verdicts *v, uint32_t id,
@@ -83,6 +89,9 @@ int queue_socket_open(struct queue_socket *qs, uint16_t queue,
 		      const struct conf_queue *cfg);
 /* Sets the receive timeout used to notice stop and drain requests. */
 int queue_socket_set_timeout(struct queue_socket *qs, unsigned int ms);
+/* Asks for a send buffer of BYTES; returns the largest send the socket
+ * then takes. */
+size_t queue_socket_set_send_buffer(struct queue_socket *qs, size_t bytes);
 /* Unbinds (the kernel drops what is still queued) and closes. */
 void queue_socket_close(struct queue_socket *qs);
 

@@ -149,12 +149,12 @@ static enum nat_outcome nat_bind_by(struct nat_stage *ns, const struct rules_cha
 	err = nat_range_of(ns, np, r, &range);
 	if (err == 0)
 		err = nat_bind(np->ct, np->entry, m, &range, ns->seed);
-	if (err == -EADDRNOTAVAIL) {
-		stat_inc(&stats->nat_exhausted);
-		return NAT_DROP;
-	}
 	if (err < 0) {
-		stat_inc(&stats->nat_failed);
+		stat_inc(err == -EADDRNOTAVAIL ? &stats->nat_exhausted : &stats->nat_failed);
+		/* The connection must not go on untranslated: it is forgotten
+		 * (even if confirmed at prerouting), so its next packet asks
+		 * for a binding again. */
+		ct_remove(np->ct, np->entry);
 		return NAT_DROP;
 	}
 	stat_inc(&stats->nat_bound);

@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -83,6 +84,20 @@ static void queue_socket_set_buffer(struct queue_socket *qs, uint32_t bytes)
 	    setsockopt(qs->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) < 0)
 		log_warn("queue %u: cannot set a %u byte receive buffer: %s",
 			 qs->queue, bytes, strerror(errno));
+}
+
+size_t queue_socket_set_send_buffer(struct queue_socket *qs, size_t bytes)
+{
+	int size = bytes > INT_MAX / 2 ? INT_MAX / 2 : (int)bytes;
+	socklen_t len = sizeof(size);
+
+	/* Verdicts carrying rewritten packets go out a burst at a time. */
+	if (setsockopt(qs->fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
+		setsockopt(qs->fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	if (getsockopt(qs->fd, SOL_SOCKET, SO_SNDBUF, &size, &len) < 0 || size < 0)
+		return 65536;
+	/* netlink_sendmsg() refuses len > sk_sndbuf - 32. */
+	return (size_t)size > 1024 ? (size_t)size - 1024 : (size_t)size;
 }
 
 int queue_socket_open(struct queue_socket *qs, uint16_t queue,

@@ -25,6 +25,7 @@ int queue_verdicts_init(struct queue_verdicts *v, uint16_t queue, size_t size,
 	if (!v->buf)
 		return -ENOMEM;
 	v->size = size;
+	v->send_max = size;
 	v->queue = queue;
 	v->send = send;
 	v->send_ctx = send_ctx;
@@ -51,12 +52,17 @@ static int verdicts_send(struct queue_verdicts *v)
 	return err;
 }
 
+void queue_verdicts_set_send_max(struct queue_verdicts *v, size_t max)
+{
+	v->send_max = max < v->size ? max : v->size;
+}
+
 /* Makes room for a message of up to NEED bytes, sending what is there. */
 static int verdicts_reserve(struct queue_verdicts *v, size_t need)
 {
 	if (need > v->size)
 		return -EMSGSIZE;
-	if (v->used + need > v->size)
+	if (v->used + need > v->size || v->used + need > v->send_max)
 		return verdicts_send(v);
 	return 0;
 }

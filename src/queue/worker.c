@@ -250,6 +250,8 @@ int queue_worker_start(struct queue_worker *w, uint16_t queue,
 	err = queue_socket_set_timeout(&w->sock, WORKER_TIMEOUT_MS);
 	if (err < 0)
 		goto err_close_socket;
+	queue_verdicts_set_send_max(&w->verdicts,
+				    queue_socket_set_send_buffer(&w->sock, w->verdicts.size));
 	err = -pthread_create(&w->thread, NULL, worker_main, w);
 	if (err < 0)
 		goto err_close_socket;

@@ -234,6 +234,43 @@ static void test_full_buffer_sends_early(void)
 	queue_verdicts_free(&v);
 }
 
+/* Sends never exceed what the socket takes (netlink refuses a longer
+ * message, and the verdicts in it would be lost), whatever the buffer. */
+static size_t largest_send;
+
+static int capture_send_size(void *ctx, const void *buf, size_t len)
+{
+	if (len > largest_send)
+		largest_send = len;
+	return capture_send(ctx, buf, len);
+}
+
+static void test_send_max_respected(void)
+{
+	struct queue_verdicts v;
+	uint8_t data[400] = { 0 };
+	struct queue_verdict pv = { .verdict = NF_ACCEPT, .payload = data,
+				    .payload_len = sizeof(data) };
+
+	nsent = nsends = 0;
+	largest_send = 0;
+	CU_ASSERT_EQUAL_FATAL(queue_verdicts_init(&v, 7, 16384, capture_send_size, NULL,
+						  &stats), 0);
+	queue_verdicts_set_send_max(&v, 1200);
+	for (uint32_t id = 1; id <= 12; id++)
+		CU_ASSERT_EQUAL(queue_verdicts_add(&v, id, &pv), 0);
+	queue_verdicts_flush(&v);
+	CU_ASSERT_EQUAL_FATAL(nsent, 12);
+	CU_ASSERT_TRUE(largest_send <= 1200);
+	CU_ASSERT_TRUE(nsends >= 4);
+	for (unsigned int i = 0; i < 12; i++)
+		CU_ASSERT_EQUAL(sent[i].payload_len, sizeof(data));
+	/* A cap above the buffer is the buffer. */
+	queue_verdicts_set_send_max(&v, 1u << 30);
+	CU_ASSERT_EQUAL(v.send_max, 16384);
+	queue_verdicts_free(&v);
+}
+
 static void test_payload_larger_than_buffer_refused(void)
 {
 	struct queue_verdicts v;
@@ -276,6 +313,7 @@ static const struct unit_test verdict_tests[] = {
 	{ "a gap in ids is not folded", test_gap_in_ids_not_folded },
 	{ "a payload verdict carries the packet", test_payload_verdict_carries_packet },
 	{ "a full buffer is sent early", test_full_buffer_sends_early },
+	{ "sends capped at what the socket takes", test_send_max_respected },
 	{ "a payload larger than the buffer is refused", test_payload_larger_than_buffer_refused },
 	{ "a failed send is counted", test_send_failure_counted },
 	{ "flush with nothing sends nothing", test_flush_with_nothing_sends_nothing },
