@@ -231,7 +231,14 @@ static int nat_claim_key(struct ct_table *t, struct ct_entry *ct, enum nat_alloc
 		if (err != -EEXIST)
 			return err;
 	}
-	off = r->random ? nat_random() : nat_hash(seed ^ 0x5bd1e995u, fwd, sizeof(*fwd));
+	/* The offset hashes the connection's own original tuple too: clients
+	 * that share a source port, translated to one address, would
+	 * otherwise all search the same run of ports, the k-th taking k
+	 * tries (the kernel takes a random offset for source NAT). */
+	off = r->random ? nat_random()
+			: nat_hash(seed ^ (uint32_t)nat_hash(seed, &ct->tuple[CT_DIR_ORIGINAL],
+							     sizeof(struct ct_tuple)),
+				   fwd, sizeof(*fwd));
 	for (;;) {
 		for (uint32_t i = 0; i < attempts; i++) {
 			*key = (uint16_t)(keys.min + (off + i) % keys.size);

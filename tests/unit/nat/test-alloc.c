@@ -153,6 +153,31 @@ static void test_port_taken(void)
 	}
 }
 
+/* 1,000 clients on the same source port, translated to one address:
+ * every one binds (each searches from an offset of its own, not the same
+ * run of ports as the others). */
+static void test_shared_source_port(void)
+{
+	struct nat_range r = range(4, "203.0.113.77", "203.0.113.77", 0, 0, false);
+	struct ct_table *t = ctt_table(0);
+	unsigned int bound = 0;
+
+	for (unsigned int i = 0; i < 1000; i++) {
+		struct ct_entry *e;
+		struct ctt_pkt k;
+
+		ctt_udp(&k, 4, CTT_A, CTT_B, 40000, 53);
+		k.b.buf[14] = (uint8_t)(i >> 8);       /* client 192.0.x.y: */
+		k.b.buf[15] = (uint8_t)i;               /* 1,000 distinct sources */
+		k.p.saddr.b[2] = (uint8_t)(i >> 8);
+		k.p.saddr.b[3] = (uint8_t)i;
+		if (bind_pkt(t, &k, NAT_ALLOC_SRC, &r, &e) == 0)
+			bound++;
+	}
+	CU_ASSERT_EQUAL(bound, 1000);
+	ct_table_destroy(t);
+}
+
 /* Ten ports, ten connections; the eleventh is refused and leaves nothing;
  * once one ends, its port is free again. */
 static void test_range_exhausted(void)
@@ -557,6 +582,7 @@ static void test_bad_input(void)
 }
 
 static const struct unit_test alloc_tests[] = {
+	{ "clients sharing a source port all bind", test_shared_source_port },
 	{ "port kept when free; nat_target both ways", test_port_kept },
 	{ "port taken: another of its class", test_port_taken },
 	{ "range of 10 ports exhausted by 10 connections", test_range_exhausted },
