@@ -20,7 +20,7 @@ packages=(
 	libsystemd-dev liburcu-dev libcap-ng-dev clang libclang-rt-14-dev
 	nftables iptables iproute2 iputils-ping procps socat curl iperf3
 	python3 python3-scapy python3-prometheus-client conntrack tcpdump
-	systemd man-db strace
+	systemd man-db strace vsftpd
 )
 
 install_packages() {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "nfqfw/alg_config.h"
 #include "nfqfw/ct.h"
 
 struct rules_set;
@@ -74,6 +75,8 @@ struct nfqfw_conf {
 	/* The `filter` group and `sets` list, loaded and compiled (NULL: no
 	 * filter rules). Owned: conf_release() frees it. */
 	struct rules_set *rules;
+	/* The `helpers` list: which ALG helper runs on which port. */
+	struct alg_config helpers;
 };
 
 /* Fills *conf with the defaults above. */

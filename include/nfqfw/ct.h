@@ -190,6 +190,9 @@ struct ct_entry {
 		} udp;
 	} proto;
 	_Atomic uint64_t packets[CT_DIR_COUNT], bytes[CT_DIR_COUNT];
+	/* An ALG helper's state (src/alg, attached by the pipeline to a new
+	 * connection on a helper's port; freed with the entry), or NULL. */
+	void *help;
 	/* the core's own bookkeeping (RCU free, refs) */
 	void *priv;
 };

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "nfqfw/alg_config.h"
 #include "nfqfw/ct.h"
 #include "nfqfw/log.h"
 #include "nfqfw/pkt.h"
@@ -39,6 +40,8 @@ struct filter_rules {
 	/* The nat group's base chains (NULL when absent); HAS_NAT: any. */
 	const struct rules_chain *nat_prerouting, *nat_postrouting, *nat_output, *nat_input;
 	bool has_nat;
+	/* Which ALG helper runs on which port (the configuration's). */
+	struct alg_config helpers;
 };
 
 struct filter {

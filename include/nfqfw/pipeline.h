@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "nfqfw/alg_stage.h"
 #include "nfqfw/conf.h"
 #include "nfqfw/ct.h"
 #include "nfqfw/filter.h"
@@ -26,6 +27,7 @@ struct pipeline {
 	/* The operator's filter rules, and the NAT stage. */
 	struct filter filter;
 	struct nat_stage nat;
+	struct alg_stage alg;
 	/* Fixed for the daemon's life: the nftables rules carry it. */
 	uint32_t pass_mark;
 	/* Where a packet's conntrack state rides from the entry hook to the

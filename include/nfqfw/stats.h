@@ -51,6 +51,11 @@ struct queue_stats {
 	stat_counter nat_rewritten;      /* packets translated */
 	stat_counter nat_invalid;        /* INVALID packets of NAT'd connections: dropped */
 	stat_counter nat_failed;         /* could not translate (e.g. truncated copy): dropped */
+	/* ALG helpers (src/alg). */
+	stat_counter alg_expected;       /* expectations announced by helpers */
+	stat_counter alg_related;        /* new connections that fulfilled one */
+	stat_counter alg_refused;        /* packets or expectations a helper refused */
+	stat_counter alg_malformed;      /* payloads a helper could not use */
 	stat_counter last_seen_ns;       /* CLOCK_MONOTONIC of the last loop pass */
 };
 

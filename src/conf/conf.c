@@ -286,10 +286,10 @@ static void conf_walk_section(struct conf_ctx *ctx, const struct conf_section *s
 /* The rules: the `filter` and `nat` groups and the `sets` list, which the
  * rules loader checks (src/rules/load.c). */
 struct conf_rules_src {
-	const config_setting_t *filter, *nat, *sets;
+	const config_setting_t *filter, *nat, *sets, *helpers;
 };
 
-static const char *const conf_rules_sections[] = { "filter", "nat", "sets", NULL };
+static const char *const conf_rules_sections[] = { "filter", "nat", "sets", "helpers", NULL };
 
 static bool conf_take_rules_section(const config_setting_t *s,
 				    struct conf_rules_src *src)
@@ -302,6 +302,8 @@ static bool conf_take_rules_section(const config_setting_t *s,
 		src->nat = s;
 	else if (strcmp(name, "sets") == 0)
 		src->sets = s;
+	else if (strcmp(name, "helpers") == 0)
+		src->helpers = s;
 	else
 		return false;
 	return true;
@@ -366,7 +368,7 @@ static int conf_check_rules(const struct nfqfw_conf *conf, FILE *err)
  * Returns the number of errors. */
 static int conf_parse(struct conf_ctx *ctx, const char *text, struct nfqfw_conf *conf)
 {
-	struct conf_rules_src src = { NULL, NULL, NULL };
+	struct conf_rules_src src = { NULL, NULL, NULL, NULL };
 	int errors;
 	config_t cf;
 
@@ -381,6 +383,7 @@ static int conf_parse(struct conf_ctx *ctx, const char *text, struct nfqfw_conf 
 		conf_report(ctx, (unsigned int)config_error_line(&cf), "%s",
 			    config_error_text(&cf) ? config_error_text(&cf) : "syntax error");
 	errors = conf_flush(ctx);
+	errors += alg_config_load(&conf->helpers, src.helpers, ctx->path, ctx->err);
 	if (src.filter || src.nat || src.sets) {
 		errors += rules_load_all(&conf->rules, src.filter, src.nat, src.sets,
 					 ctx->path, ctx->err);

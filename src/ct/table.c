@@ -162,6 +162,7 @@ err_out:
 static void ct_conn_free(struct ct_conn *c)
 {
 	pthread_spin_destroy(&c->e.lock);
+	free(c->e.help);
 	free(c);
 }
 

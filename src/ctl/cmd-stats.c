@@ -40,6 +40,10 @@ enum ctl_field {
 	CTL_F_NAT_EXHAUSTED,
 	CTL_F_NAT_INVALID,
 	CTL_F_NAT_FAILED,
+	CTL_F_ALG_EXPECTED,
+	CTL_F_ALG_RELATED,
+	CTL_F_ALG_REFUSED,
+	CTL_F_ALG_MALFORMED,
 	CTL_F_COUNT
 };
 
@@ -72,6 +76,10 @@ static const struct {
 	CTL_FIELD(CTL_F_NAT_EXHAUSTED, nat_exhausted),
 	CTL_FIELD(CTL_F_NAT_INVALID, nat_invalid),
 	CTL_FIELD(CTL_F_NAT_FAILED, nat_failed),
+	CTL_FIELD(CTL_F_ALG_EXPECTED, alg_expected),
+	CTL_FIELD(CTL_F_ALG_RELATED, alg_related),
+	CTL_FIELD(CTL_F_ALG_REFUSED, alg_refused),
+	CTL_FIELD(CTL_F_ALG_MALFORMED, alg_malformed),
 #undef CTL_FIELD
 };
 
@@ -401,6 +409,9 @@ static void ctl_stats_text(struct ctl_buf *b, const struct ctl_snapshot *snap,
 		CTL_F_NAT_BOUND, CTL_F_NAT_REWRITTEN, CTL_F_NAT_EXHAUSTED,
 		CTL_F_NAT_INVALID, CTL_F_NAT_FAILED,
 	};
+	static const enum ctl_field alg[] = {
+		CTL_F_ALG_EXPECTED, CTL_F_ALG_RELATED, CTL_F_ALG_REFUSED, CTL_F_ALG_MALFORMED,
+	};
 
 	ctl_stats_text_fields(b, snap, "Packets", packets, 5);
 	ctl_buf_puts(b, "\n");
@@ -415,6 +426,8 @@ static void ctl_stats_text(struct ctl_buf *b, const struct ctl_snapshot *snap,
 	ctl_stats_text_fields(b, snap, "Filter rules (input, forward, output)", filter, 6);
 	ctl_buf_puts(b, "\n");
 	ctl_stats_text_fields(b, snap, "NAT", nat, 5);
+	ctl_buf_puts(b, "\n");
+	ctl_stats_text_fields(b, snap, "ALG helpers", alg, 4);
 	ctl_buf_puts(b, "\n");
 	ctl_stats_text_kernel(b, snap);
 	if (ctx->ct) {

@@ -174,6 +174,8 @@ static int reload_rules(struct daemon *d, struct nfqfw_conf *next)
 		return -ENOMEM;
 	}
 	next->rules = NULL;
+	fr->helpers = next->helpers;
+	d->conf.helpers = next->helpers;
 	filter_publish(&d->pipeline.filter, fr);
 	return 0;
 }

@@ -256,6 +256,12 @@ static int daemon_filter_start(struct daemon *d)
 	err = filter_rules_new(&fr, d->conf.rules);
 	if (err < 0)
 		return err;
+	fr->helpers = d->conf.helpers;
+	err = alg_stage_init(&d->pipeline.alg);
+	if (err < 0) {
+		filter_rules_free(fr);
+		return err;
+	}
 	d->conf.rules = NULL;     /* the filter owns it now */
 	filter_publish(&d->pipeline.filter, fr);
 	return 0;
@@ -264,6 +270,7 @@ static int daemon_filter_start(struct daemon *d)
 static void daemon_filter_stop(struct daemon *d)
 {
 	filter_destroy(&d->pipeline.filter);
+	alg_stage_destroy(&d->pipeline.alg);
 	if (d->reject) {
 		reject_sender_close(d->reject);
 		free(d->reject);

@@ -191,6 +191,27 @@ static bool pipeline_nat_step(enum nat_outcome out, struct pkt *p,
 	return vd->verdict == NF_ACCEPT;
 }
 
+/* The ALG helpers, where conntrack runs: a new connection may be an
+ * expected one (RELATED) or get a helper; a helper sees its connection's
+ * payloads as their sender sent them. False: the packet is dropped. */
+static bool pipeline_alg(struct pipeline *pl, const struct filter_rules *fr,
+			 const struct pkt *p, const struct queue_packet *qp,
+			 struct ct_result *res, struct queue_verdict *vd,
+			 struct queue_stats *stats)
+{
+	if (!res->ct || res->info == CT_INFO_INVALID)
+		return true;
+	if (res->created)
+		alg_new_connection(&pl->alg, fr ? &fr->helpers : NULL, res->ct, &res->info,
+				   qp->now_ns, stats);
+	if (!res->ct->help || alg_payload(&pl->alg, res->ct, res->dir, p, qp->now_ns, stats))
+		return true;
+	vd->verdict = NF_DROP;
+	if (res->created)
+		ct_abort(pl->ct, res->ct);
+	return false;
+}
+
 static void pipeline_prerouting(struct pipeline *pl, const struct filter_rules *fr,
 				struct pkt *p, const struct queue_packet *qp,
 				uint32_t *mark, struct queue_verdict *vd,
@@ -208,6 +229,8 @@ static void pipeline_prerouting(struct pipeline *pl, const struct filter_rules *
 		return;
 	}
 	if (pl->ct && !pipeline_conntrack(pl, p, qp, &res, vd, stats))
+		return;
+	if (!pipeline_alg(pl, fr, p, qp, &res, vd, stats))
 		return;
 	np = (struct nat_packet){ .buf = pipeline_packet_buf(qp), .p = p, .qp = qp,
 				  .entry = res.ct, .dir = res.dir, .info = res.info,
@@ -253,6 +276,8 @@ static void pipeline_output(struct pipeline *pl, const struct filter_rules *fr,
 	if (pl->pass_mark && (qp->mark & pl->pass_mark) == pl->pass_mark)
 		return;
 	if (pl->ct && !pipeline_conntrack(pl, p, qp, &res, vd, stats))
+		return;
+	if (!pipeline_alg(pl, fr, p, qp, &res, vd, stats))
 		return;
 	np = (struct nat_packet){ .buf = pipeline_packet_buf(qp), .p = p, .qp = qp,
 				  .entry = res.ct, .dir = res.dir, .info = res.info,

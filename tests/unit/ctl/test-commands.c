@@ -26,7 +26,8 @@ static const struct {
 	FIELD(truncated_copies), FIELD(filter_accepted), FIELD(filter_dropped),
 	FIELD(filter_rejected), FIELD(rejects_sent), FIELD(rejects_not_sent),
 	FIELD(filter_logged), FIELD(nat_bound), FIELD(nat_rewritten), FIELD(nat_exhausted),
-	FIELD(nat_invalid), FIELD(nat_failed),
+	FIELD(nat_invalid), FIELD(nat_failed), FIELD(alg_expected), FIELD(alg_related),
+	FIELD(alg_refused), FIELD(alg_malformed),
 #undef FIELD
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))

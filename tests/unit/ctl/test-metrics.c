@@ -51,6 +51,10 @@ static const struct {
 	FIELD(nat_exhausted, "nfqfw_nat_exhausted_total"),
 	FIELD(nat_invalid, "nfqfw_nat_invalid_dropped_total"),
 	FIELD(nat_failed, "nfqfw_nat_failed_total"),
+	FIELD(alg_expected, "nfqfw_alg_expectations_total"),
+	FIELD(alg_related, "nfqfw_alg_related_total"),
+	FIELD(alg_refused, "nfqfw_alg_refused_total"),
+	FIELD(alg_malformed, "nfqfw_alg_malformed_total"),
 #undef FIELD
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
