@@ -171,6 +171,16 @@ static uint8_t *pipeline_packet_buf(const struct queue_packet *qp)
 	return (uint8_t *)qp->data;
 }
 
+static struct nat_packet pipeline_nat_packet(struct pipeline *pl, struct pkt *p,
+					     const struct queue_packet *qp,
+					     struct ct_entry *entry, enum ct_dir dir,
+					     enum ct_info info, bool created)
+{
+	return (struct nat_packet){ .buf = pipeline_packet_buf(qp), .p = p, .qp = qp,
+				    .entry = entry, .dir = dir, .info = info,
+				    .created = created, .ct = pl->ct };
+}
+
 /* Runs a NAT step; false when the packet is dropped. A rewritten packet
  * goes back with the verdict, and *P is parsed again from it. */
 static bool pipeline_nat_step(enum nat_outcome out, struct pkt *p,
@@ -232,9 +242,7 @@ static void pipeline_prerouting(struct pipeline *pl, const struct filter_rules *
 		return;
 	if (!pipeline_alg(pl, fr, p, qp, &res, vd, stats))
 		return;
-	np = (struct nat_packet){ .buf = pipeline_packet_buf(qp), .p = p, .qp = qp,
-				  .entry = res.ct, .dir = res.dir, .info = res.info,
-				  .created = res.created, .ct = pl->ct };
+	np = pipeline_nat_packet(pl, p, qp, res.ct, res.dir, res.info, res.created);
 	if (!pipeline_nat_step(nat_before_routing(&pl->nat, fr ? fr->nat_prerouting : NULL,
 						  &np, stats), p, qp, vd)) {
 		if (res.created)
@@ -279,9 +287,7 @@ static void pipeline_output(struct pipeline *pl, const struct filter_rules *fr,
 		return;
 	if (!pipeline_alg(pl, fr, p, qp, &res, vd, stats))
 		return;
-	np = (struct nat_packet){ .buf = pipeline_packet_buf(qp), .p = p, .qp = qp,
-				  .entry = res.ct, .dir = res.dir, .info = res.info,
-				  .created = res.created, .ct = pl->ct };
+	np = pipeline_nat_packet(pl, p, qp, res.ct, res.dir, res.info, res.created);
 	pipeline_nat_step(nat_before_routing(&pl->nat, fr ? fr->nat_output : NULL, &np, stats),
 			  p, qp, vd);
 	fp.ct = res.info;
@@ -375,9 +381,8 @@ static void pipeline_after_routing(struct pipeline *pl, const struct filter_rule
 		filter_run(&pl->filter, chain, &fp, mark, vd, stats);
 	if (vd->verdict == NF_ACCEPT && qp->hook == NF_INET_LOCAL_IN) {
 		/* Local delivery: sources are translated here. */
-		np = (struct nat_packet){ .buf = pipeline_packet_buf(qp), .p = p, .qp = qp,
-					  .entry = (struct ct_entry *)fp.entry, .dir = fp.dir,
-					  .info = fp.ct, .ct = pl->ct };
+		np = pipeline_nat_packet(pl, p, qp, (struct ct_entry *)fp.entry, fp.dir, fp.ct,
+					 false);
 		pipeline_nat_step(nat_after_routing(&pl->nat, fr ? fr->nat_input : NULL, &np,
 						    stats), p, qp, vd);
 	}
@@ -406,9 +411,7 @@ static void pipeline_postrouting(struct pipeline *pl, const struct filter_rules 
 	if (!pl->ct || !(fr && fr->has_nat))
 		return;
 	pipeline_recall_state(pl, p, qp, &fp);
-	np = (struct nat_packet){ .buf = pipeline_packet_buf(qp), .p = p, .qp = qp,
-				  .entry = (struct ct_entry *)fp.entry, .dir = fp.dir,
-				  .info = fp.ct, .ct = pl->ct };
+	np = pipeline_nat_packet(pl, p, qp, (struct ct_entry *)fp.entry, fp.dir, fp.ct, false);
 	pipeline_nat_step(nat_after_routing(&pl->nat, fr->nat_postrouting, &np, stats),
 			  p, qp, vd);
 }

@@ -690,19 +690,24 @@ lab_ping()
 	timeout 10 ip netns exec "$ns" ping "${args[@]}" "$dst" >/dev/null 2>&1
 }
 
-# lab_wait_listen NS PROTO PORT: waits up to 3 s for a tcp/udp socket bound
-# to PORT in NS.
+# lab_wait_listen NS PROTO PORT [ADDR]: waits up to 3 s for a tcp/udp socket
+# bound to PORT (on ADDR only, if given) in NS.
 lab_wait_listen()
 {
-	local ns=$1 proto=$2 port=$3 i opt=-Hltn
+	local ns=$1 proto=$2 port=$3 addr=${4:-} i opt=-Hltn filter
 	[ "$proto" = udp ] && opt=-Hlun
+	filter="sport = :$port"
+	if [ -n "$addr" ]; then
+		filter="src $addr:$port"
+		lab__is_v6 "$addr" && filter="src [$addr]:$port"
+	fi
 	for ((i = 0; i < 30; i++)); do
-		if ip netns exec "$ns" ss "$opt" "sport = :$port" 2>/dev/null | grep -q .; then
+		if ip netns exec "$ns" ss "$opt" "$filter" 2>/dev/null | grep -q .; then
 			return 0
 		fi
 		sleep 0.1
 	done
-	echo "# nothing listens on $proto port $port in $ns" >&2
+	echo "# nothing listens on $proto ${addr:+$addr }port $port in $ns" >&2
 	return 1
 }
 

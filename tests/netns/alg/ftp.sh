@@ -47,10 +47,7 @@ EOF
 lab_bg "$LAB_S" vsftpd "$LAB_TMP/vsftpd.conf"
 # vsftpd's listener ignores SIGTERM: the end of the test kills it.
 lab_at_exit "pkill -KILL -f '$LAB_TMP/vsftpd.conf' || true"
-for ((i = 0; i < 50; i++)); do
-	lab_s ss -Hltn "src $LAB_S4:21" | grep -q . && break
-	sleep 0.1
-done
+lab_wait_listen "$LAB_S" tcp 21 "$LAB_S4" || lab_bail "vsftpd listens"
 
 write_conf()
 {

@@ -22,20 +22,10 @@ nat_cut_server_routes()
 # logging each peer to LOG; waits until it listens on that address.
 nat_server()
 {
-	local ns=$1 proto=$2 addr=$3 port=$4 log=$5 i opt=-Hltn where
+	local ns=$1 proto=$2 addr=$3 port=$4 log=$5
 	: >"$log"
 	lab_bg "$ns" python3 "$NAT_PROBE" server "$proto" "$addr" "$port" "$log"
-	[ "$proto" = udp ] && opt=-Hlun
-	where="$addr:$port"
-	lab__is_v6 "$addr" && where="[$addr]:$port"
-	for ((i = 0; i < 30; i++)); do
-		if ip netns exec "$ns" ss "$opt" "src $where" 2>/dev/null | grep -q .; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	echo "# nothing listens on $proto $where in $ns" >&2
-	return 1
+	lab_wait_listen "$ns" "$proto" "$port" "$addr"
 }
 
 # nat_echo NS tcp|udp SRC SPORT DST PORT SIZE [TIMEOUT]: natprobe's echo

@@ -53,19 +53,9 @@ rl_faster()
 # server on the same port with another address is not taken for ready.
 rl_server()
 {
-	local ns=$1 proto=$2 addr=$3 port=$4 i opt=-Hltn where
+	local ns=$1 proto=$2 addr=$3 port=$4
 	lab_echo_server "$ns" "$proto" "$addr" "$port" >/dev/null 2>&1 || true
-	[ "$proto" = udp ] && opt=-Hlun
-	where="$addr:$port"
-	lab__is_v6 "$addr" && where="[$addr]:$port"
-	for ((i = 0; i < 30; i++)); do
-		if ip netns exec "$ns" ss "$opt" "src $where" 2>/dev/null | grep -q .; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	echo "# nothing listens on $proto $where in $ns" >&2
-	return 1
+	lab_wait_listen "$ns" "$proto" "$port" "$addr"
 }
 
 # rl_conf FILE [lab_write_conf settings...] < FILTER-TEXT: the lab's
