@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "nfqfw/ct.h"
 #include "nfqfw/pkt.h"
@@ -34,6 +35,9 @@ struct nat_midway_slot {
 struct nat_stage {
 	struct iface_names *ifnames;   /* NULL: masquerade and redirect fail */
 	uint32_t seed;                 /* spreads port choices per run */
+	/* Set once a connection translated on both sides was noted: until
+	 * then a lookup that missed the table takes no lock here. */
+	atomic_bool midway_used;
 	struct nat_midway_slot midway[NAT_MIDWAY_SLOTS];
 };
 

@@ -35,6 +35,11 @@ enum pkt_error {
 
 /* Short snake_case name of a reason ("ipv4_ihl"), for stats and logs. */
 const char *pkt_error_name(enum pkt_error err);
+/* ERR says a TCP or UDP header was cut short or inconsistent, after the IP
+ * part of the view (family, addresses, l4proto, l4_off, fragment) was
+ * filled: what is there of it (the ports, in a quoted packet) is still
+ * worth reading. */
+bool pkt_error_in_transport(enum pkt_error err);
 
 /* Flags for pkt_parse(). */
 enum {

@@ -331,6 +331,10 @@ int rules_parse_addr(const char *s, uint8_t *family, union pkt_addr *addr,
  * counters and that state) and may be shared by threads. */
 int rules_compile(struct rules_set *rs);
 
+/* Counts a packet of LEN bytes on R, as the walk does on every rule that
+ * matched (for a decision taken outside the walk). */
+void rules_rule_count(const struct rules_rule *r, uint32_t len);
+
 /* Single rule, no side effect: the reference semantics of every match but
  * the stateful ones (RULES_M_LIMIT, RULES_M_CONNLIMIT), which the chain
  * walk applies only to the rule it reaches, once the rest of it matched:

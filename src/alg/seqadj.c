@@ -5,6 +5,7 @@
  * incremental checksum updates (RFC 1624). */
 #include <errno.h>
 
+#include "nfqfw/bytes.h"
 #include "nfqfw/csum.h"
 #include "nfqfw/seqadj.h"
 
@@ -93,40 +94,23 @@ bool seqadj_active(const struct seqadj *s)
 	return seqadj_dir_active(&s->dir[0]) || seqadj_dir_active(&s->dir[1]);
 }
 
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 /* Stores V at TH[OFF] and, unless PARTIAL, updates the checksum word by
  * word over the 16-bit-aligned span around it: options may put a SACK
  * edge at an odd offset. */
-static void put32(uint8_t *th, size_t off, uint32_t v, bool partial)
+static void seqadj_store32(uint8_t *th, size_t off, uint32_t v, bool partial)
 {
 	size_t lo = off & ~(size_t)1, hi = (off + 5) & ~(size_t)1;
-	uint16_t old[3], csum = get16(th + TCP_OFF_CSUM);
+	uint16_t old[3], csum = be_get16(th + TCP_OFF_CSUM);
 
 	for (size_t w = lo; w < hi; w += 2)
-		old[(w - lo) / 2] = get16(th + w);
+		old[(w - lo) / 2] = be_get16(th + w);
 	for (int k = 0; k < 4; k++)
 		th[off + (size_t)k] = (uint8_t)(v >> (24 - 8 * k));
 	if (partial)
 		return;
 	for (size_t w = lo; w < hi; w += 2)
-		csum = csum_update16(csum, old[(w - lo) / 2], get16(th + w));
-	put16(th + TCP_OFF_CSUM, csum);
+		csum = csum_update16(csum, old[(w - lo) / 2], be_get16(th + w));
+	be_put16(th + TCP_OFF_CSUM, csum);
 }
 
 /* The SACK blocks of the options in TH[20..DOFF): edges in the other
@@ -150,7 +134,7 @@ static void seqadj_sack(const struct seqadj_dir *other, uint8_t *th,
 			return;
 		if (th[i] == TCP_OPT_SACK && olen >= 10 && (olen - 2) % 8 == 0)
 			for (size_t e = i + 2; e < i + olen; e += 4)
-				put32(th, e, seqadj_ack(other, get32(th + e)), partial);
+				seqadj_store32(th, e, seqadj_ack(other, be_get32(th + e)), partial);
 		i += olen;
 	}
 }
@@ -170,14 +154,14 @@ void seqadj_apply(const struct seqadj *s, enum ct_dir dir, uint8_t *th,
 	mine = &s->dir[dir];
 	other = &s->dir[!dir];
 	if (seqadj_dir_active(mine)) {
-		v = get32(th + TCP_OFF_SEQ);
-		put32(th, TCP_OFF_SEQ, seqadj_seq(mine, v), csum_partial);
+		v = be_get32(th + TCP_OFF_SEQ);
+		seqadj_store32(th, TCP_OFF_SEQ, seqadj_seq(mine, v), csum_partial);
 	}
 	if (!seqadj_dir_active(other))
 		return;
 	if (th[TCP_OFF_FLAGS] & TCP_FLAG_ACK) {
-		v = get32(th + TCP_OFF_ACK);
-		put32(th, TCP_OFF_ACK, seqadj_ack(other, v), csum_partial);
+		v = be_get32(th + TCP_OFF_ACK);
+		seqadj_store32(th, TCP_OFF_ACK, seqadj_ack(other, v), csum_partial);
 	}
 	seqadj_sack(other, th, doff, csum_partial);
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "nfqfw/bytes.h"
 
 #define ICMP_HIGHEST_TYPE 18    /* the kernel's NR_ICMP_TYPES */
 
@@ -53,22 +54,14 @@ static bool ct_inner_salvage(struct pkt *in, enum pkt_error err)
 {
 	const uint8_t *h;
 
-	switch (err) {
-	case PKT_ERR_TCP_TRUNCATED:
-	case PKT_ERR_TCP_DOFF:
-	case PKT_ERR_TCP_OPTIONS:
-	case PKT_ERR_UDP_TRUNCATED:
-	case PKT_ERR_UDP_LENGTH:
-		break;
-	default:
+	if (!pkt_error_in_transport(err))
 		return false;
-	}
 	if ((in->family != 4 && in->family != 6) || in->frag_offset ||
 	    in->l4_off < 20 || (size_t)in->l4_off + 4 > in->len)
 		return false;
 	h = in->data + in->l4_off;
-	in->sport = (uint16_t)(h[0] << 8 | h[1]);
-	in->dport = (uint16_t)(h[2] << 8 | h[3]);
+	in->sport = be_get16(h);
+	in->dport = be_get16(h + 2);
 	in->has_l4 = true;
 	return true;
 }

@@ -105,18 +105,17 @@ bool filter_established_shortcut(const struct filter_rules *fr,
 				 struct queue_stats *stats)
 {
 	uint8_t hook = atomic_load_explicit(&entry->filter_hook, memory_order_relaxed);
-	struct rules_rule *r;
+	const struct rules_rule *r;
 
 	if (hook == NF_INET_FORWARD + 1)
-		r = (struct rules_rule *)fr->established_forward;   /* counters only */
+		r = fr->established_forward;
 	else if (hook == NF_INET_LOCAL_IN + 1)
-		r = (struct rules_rule *)fr->established_input;
+		r = fr->established_input;
 	else
 		return false;
 	if (!r)
 		return false;
-	atomic_fetch_add_explicit(&r->packets, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&r->bytes, len, memory_order_relaxed);
+	rules_rule_count(r, len);
 	stat_inc(&stats->filter_accepted);
 	return true;
 }

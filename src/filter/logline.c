@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "nfqfw/bytes.h"
 #include "nfqfw/logline.h"
 
 /* The line being written: snprintf semantics, and the last character
@@ -86,16 +87,6 @@ static size_t ll_rest(const struct pkt *p, size_t off)
 	return off < p->len ? p->len - off : 0;
 }
 
-static uint16_t ll_get16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static uint32_t ll_get32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
 static void ll_incomplete(struct logline *l, const struct pkt *p, size_t off)
 {
 	ll_add(l, "INCOMPLETE [%zu bytes] ", ll_rest(p, off));
@@ -119,8 +110,8 @@ static bool ll_tcp(struct logline *l, const struct pkt *p, size_t off, bool frag
 		ll_incomplete(l, p, off);
 		return false;
 	}
-	ll_add(l, "SPT=%u DPT=%u ", ll_get16(th), ll_get16(th + 2));
-	ll_add(l, "WINDOW=%u ", ll_get16(th + 14));
+	ll_add(l, "SPT=%u DPT=%u ", be_get16(th), be_get16(th + 2));
+	ll_add(l, "WINDOW=%u ", be_get16(th + 14));
 	/* The reserved bits 4-6 of byte 12 (bit 7 is AE, RFC 9768), as the
 	 * kernel shifts them: flag word & 0x0E000000, >> 22. */
 	ll_add(l, "RES=0x%02x ", (th[12] & 0x0e) << 2);
@@ -129,7 +120,7 @@ static bool ll_tcp(struct logline *l, const struct pkt *p, size_t off, bool frag
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
 		if (th[13] & flags[i].bit)
 			ll_str(l, flags[i].name);
-	ll_add(l, "URGP=%u ", ll_get16(th + 18));
+	ll_add(l, "URGP=%u ", be_get16(th + 18));
 	return true;
 }
 
@@ -147,7 +138,7 @@ static bool ll_udp(struct logline *l, const struct pkt *p, uint8_t proto, size_t
 		ll_incomplete(l, p, off);
 		return false;
 	}
-	ll_add(l, "SPT=%u DPT=%u LEN=%u ", ll_get16(uh), ll_get16(uh + 2), ll_get16(uh + 4));
+	ll_add(l, "SPT=%u DPT=%u LEN=%u ", be_get16(uh), be_get16(uh + 2), be_get16(uh + 4));
 	return true;
 }
 
@@ -177,7 +168,7 @@ static void ll_icmp(struct logline *l, const struct pkt *p, size_t off, bool out
 	switch (ich[0]) {
 	case 0:         /* echo reply */
 	case 8:         /* echo request */
-		ll_add(l, "ID=%u SEQ=%u ", ll_get16(ich + 4), ll_get16(ich + 6));
+		ll_add(l, "ID=%u SEQ=%u ", be_get16(ich + 4), be_get16(ich + 6));
 		break;
 	case 12:        /* parameter problem */
 		ll_add(l, "PARAMETER=%u ", ich[4]);
@@ -194,7 +185,7 @@ static void ll_icmp(struct logline *l, const struct pkt *p, size_t off, bool out
 			ll_str(l, "] ");
 		}
 		if (ich[0] == 3 && ich[1] == 4)     /* fragmentation needed */
-			ll_add(l, "MTU=%u ", ll_get16(ich + 6));
+			ll_add(l, "MTU=%u ", be_get16(ich + 6));
 		break;
 	default:
 		break;
@@ -210,7 +201,7 @@ static void ll_spi(struct logline *l, const struct pkt *p, size_t off, size_t sp
 	if (!h)
 		ll_incomplete(l, p, off);
 	else
-		ll_add(l, "SPI=0x%x ", ll_get32(h + spi_at));
+		ll_add(l, "SPI=0x%x ", be_get32(h + spi_at));
 }
 
 /* The fields after the IPv4 header at OFF (L4 at L4OFF); false where the
@@ -260,12 +251,12 @@ static bool ll_ipv4(struct logline *l, const struct pkt *p, size_t off)
 		ll_str(l, "TRUNCATED");
 		return false;
 	}
-	frag = ll_get16(ih + 6);
+	frag = be_get16(ih + 6);
 	ll_add(l, "SRC=%u.%u.%u.%u DST=%u.%u.%u.%u ", ih[12], ih[13], ih[14], ih[15],
 	       ih[16], ih[17], ih[18], ih[19]);
 	/* TOS without the ECN bits (IPTOS_TOS_MASK), PREC the top three. */
-	ll_add(l, "LEN=%u TOS=0x%02X PREC=0x%02X TTL=%u ID=%u ", ll_get16(ih + 2),
-	       ih[1] & 0x1e, ih[1] & 0xe0, ih[8], ll_get16(ih + 4));
+	ll_add(l, "LEN=%u TOS=0x%02X PREC=0x%02X TTL=%u ID=%u ", be_get16(ih + 2),
+	       ih[1] & 0x1e, ih[1] & 0xe0, ih[8], be_get16(ih + 4));
 	if (frag & 0x8000)
 		ll_str(l, "CE ");
 	if (frag & 0x4000)
@@ -283,9 +274,9 @@ static bool ll_ipv6(struct logline *l, const struct pkt *p, size_t off, bool rec
 /* %pI6: eight groups of four hex digits, nothing compressed. */
 static void ll_addr6(struct logline *l, const char *label, const uint8_t *a)
 {
-	ll_add(l, "%s%04x:%04x:%04x:%04x:%04x:%04x:%04x:%04x ", label, ll_get16(a),
-	       ll_get16(a + 2), ll_get16(a + 4), ll_get16(a + 6), ll_get16(a + 8),
-	       ll_get16(a + 10), ll_get16(a + 12), ll_get16(a + 14));
+	ll_add(l, "%s%04x:%04x:%04x:%04x:%04x:%04x:%04x:%04x ", label, be_get16(a),
+	       be_get16(a + 2), be_get16(a + 4), be_get16(a + 6), be_get16(a + 8),
+	       be_get16(a + 10), be_get16(a + 12), be_get16(a + 14));
 }
 
 /* False for a cut header: unlike ICMP's, it ends the kernel's line. */
@@ -301,10 +292,10 @@ static bool ll_icmpv6(struct logline *l, const struct pkt *p, size_t off, bool r
 	switch (ic[0]) {
 	case 128:       /* echo request */
 	case 129:       /* echo reply */
-		ll_add(l, "ID=%u SEQ=%u ", ll_get16(ic + 4), ll_get16(ic + 6));
+		ll_add(l, "ID=%u SEQ=%u ", be_get16(ic + 4), be_get16(ic + 6));
 		break;
 	case 4:         /* parameter problem */
-		ll_add(l, "POINTER=%08x ", ll_get32(ic + 4));
+		ll_add(l, "POINTER=%08x ", be_get32(ic + 4));
 		__attribute__((fallthrough));
 	case 1:         /* destination unreachable */
 	case 2:         /* packet too big */
@@ -315,7 +306,7 @@ static bool ll_icmpv6(struct logline *l, const struct pkt *p, size_t off, bool r
 			ll_str(l, "] ");
 		}
 		if (ic[0] == 2)
-			ll_add(l, "MTU=%u ", ll_get32(ic + 4));
+			ll_add(l, "MTU=%u ", be_get32(ic + 4));
 		break;
 	default:        /* MLD and the rest: type and code only */
 		break;
@@ -347,11 +338,11 @@ static bool ll_ipv6_ext(struct logline *l, const struct pkt *p, size_t *ptr, uin
 				ll_str(l, "TRUNCATED ");
 				return false;
 			}
-			ll_add(l, "%u ", ll_get16(fh + 2) & 0xfff8);
+			ll_add(l, "%u ", be_get16(fh + 2) & 0xfff8);
 			if (fh[3] & 0x01)
 				ll_str(l, "INCOMPLETE ");
-			ll_add(l, "ID:%08x ", ll_get32(fh + 4));
-			*fragment = *fragment || (ll_get16(fh + 2) & 0xfff8);
+			ll_add(l, "ID:%08x ", be_get32(fh + 4));
+			*fragment = *fragment || (be_get16(fh + 2) & 0xfff8);
 			hdrlen = 8;
 			break;
 		case IPPROTO_AH:
@@ -388,8 +379,8 @@ static bool ll_ipv6(struct logline *l, const struct pkt *p, size_t off, bool rec
 	}
 	ll_addr6(l, "SRC=", ih + 8);
 	ll_addr6(l, "DST=", ih + 24);
-	w = ll_get32(ih);
-	ll_add(l, "LEN=%u TC=%u HOPLIMIT=%u FLOWLBL=%u ", ll_get16(ih + 4) + 40u,
+	w = be_get32(ih);
+	ll_add(l, "LEN=%u TC=%u HOPLIMIT=%u FLOWLBL=%u ", be_get16(ih + 4) + 40u,
 	       (w & 0x0ff00000) >> 20, ih[7], w & 0x000fffff);
 	cur = ih[6];
 	if (!ll_ipv6_ext(l, p, &ptr, &cur, &fragment))

@@ -54,6 +54,7 @@ void nat_midway_init(struct nat_stage *ns)
 		pthread_spin_init(&ns->midway[i].lock, PTHREAD_PROCESS_PRIVATE);
 		ns->midway[i].used = false;
 	}
+	atomic_init(&ns->midway_used, false);
 }
 
 void nat_midway_note(struct nat_stage *ns, const struct ct_entry *e)
@@ -68,6 +69,8 @@ void nat_midway_note(struct nat_stage *ns, const struct ct_entry *e)
 	ct_entry_tuple(e, CT_DIR_ORIGINAL, &s->orig);
 	s->used = true;
 	pthread_spin_unlock(&s->lock);
+	if (!atomic_load_explicit(&ns->midway_used, memory_order_relaxed))
+		atomic_store_explicit(&ns->midway_used, true, memory_order_release);
 }
 
 static struct ct_entry *nat_midway_lookup(struct nat_stage *ns, struct ct_table *t,
@@ -97,9 +100,12 @@ static struct ct_entry *nat_midway_lookup(struct nat_stage *ns, struct ct_table 
 struct ct_entry *nat_midway_find(struct nat_stage *ns, struct ct_table *t,
 				 const struct ct_tuple *tuple, uint64_t now_ns, enum ct_dir *dir)
 {
-	struct ct_entry *e = nat_midway_lookup(ns, t, tuple, now_ns);
+	struct ct_entry *e;
 	struct ct_tuple inv;
 
+	if (!atomic_load_explicit(&ns->midway_used, memory_order_acquire))
+		return NULL;
+	e = nat_midway_lookup(ns, t, tuple, now_ns);
 	if (e) {
 		*dir = CT_DIR_ORIGINAL;
 		return e;

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <linux/netfilter/nfnetlink_queue.h>
 
+#include "nfqfw/bytes.h"
 #include "nfqfw/csum.h"
 #include "nfqfw/iface.h"
 #include "nfqfw/nat.h"
@@ -203,8 +204,7 @@ static void nat_complete_csum(uint8_t *buf, const struct pkt *p)
 			     : csum_ipv6_l4(src, dst, p->l4proto, l4, l4_len);
 	if (p->l4proto == IPPROTO_UDP)
 		sum = csum_udp_final(sum);
-	l4[field] = (uint8_t)(sum >> 8);
-	l4[field + 1] = (uint8_t)sum;
+	be_put16(l4 + field, sum);
 }
 
 static enum nat_outcome nat_apply(struct nat_packet *np, enum nat_manip m,

@@ -158,8 +158,8 @@ static uint32_t rw_delta(uint32_t d, const uint8_t *from, const uint8_t *to,
 			 size_t n)
 {
 	for (size_t i = 0; i < n; i += 2) {
-		d = csum_add16(d, (uint16_t)~nat_get16(from + i));
-		d = csum_add16(d, nat_get16(to + i));
+		d = csum_add16(d, (uint16_t)~be_get16(from + i));
+		d = csum_add16(d, be_get16(to + i));
 	}
 	return d;
 }
@@ -177,7 +177,7 @@ static uint16_t rw_update(uint16_t csum, uint32_t delta)
 static void rw_l4_csum(uint8_t *field, const struct nat_rw_fields *f,
 		       uint32_t pseudo, uint32_t data, bool partial)
 {
-	uint16_t c = nat_get16(field);
+	uint16_t c = be_get16(field);
 
 	if (partial) {
 		if (!f->pseudo)
@@ -190,7 +190,7 @@ static void rw_l4_csum(uint8_t *field, const struct nat_rw_fields *f,
 	}
 	if (f->udp_zero && c == 0)
 		c = 0xffff;
-	nat_put16(field, c);
+	be_put16(field, c);
 }
 
 void nat_rw_apply(const struct nat_rw_pkt *v, enum nat_manip m,
@@ -207,7 +207,7 @@ void nat_rw_apply(const struct nat_rw_pkt *v, enum nat_manip m,
 	pseudo = rw_delta(0, v->ip + aoff, addr->b, alen);
 	memmove(v->ip + aoff, addr->b, alen);
 	if (v->family == 4)
-		nat_put16(v->ip + 10, rw_update(nat_get16(v->ip + 10), pseudo));
+		be_put16(v->ip + 10, rw_update(be_get16(v->ip + 10), pseudo));
 	if (rw_has(v, f.port)) {
 		uint8_t to[2] = { (uint8_t)(port >> 8), (uint8_t)port };
 

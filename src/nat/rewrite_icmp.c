@@ -19,17 +19,7 @@
  * transport header. */
 static bool quote_cut_in_l4(enum pkt_error err)
 {
-	switch (err) {
-	case PKT_ERR_TCP_TRUNCATED:
-	case PKT_ERR_TCP_DOFF:
-	case PKT_ERR_TCP_OPTIONS:
-	case PKT_ERR_UDP_TRUNCATED:
-	case PKT_ERR_UDP_LENGTH:
-	case PKT_ERR_ICMP_TRUNCATED:
-		return true;
-	default:
-		return false;
-	}
+	return pkt_error_in_transport(err) || err == PKT_ERR_ICMP_TRUNCATED;
 }
 
 /* The view of the quoted packet: Q, QLEN bytes, in an error of FAMILY. */
@@ -110,8 +100,8 @@ int nat_rewrite_icmp_error(uint8_t *buf, size_t len, const struct pkt *p,
 					    quote_sum(quote, qlen));
 
 		field = buf + p->l4_off + 2;
-		nat_put16(field, csum_fold(csum_add16(delta,
-						      (uint16_t)~nat_get16(field))));
+		be_put16(field, csum_fold(csum_add16(delta,
+						      (uint16_t)~be_get16(field))));
 	}
 	nat_rw_apply(&outer, outer_m, outer_addr, 0,
 		     flags & NAT_REWRITE_CSUM_PARTIAL);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nfqfw/bytes.h"
 #include "nfqfw/nat_rewrite.h"
 
 struct nat_rw_pkt {
@@ -23,17 +24,6 @@ struct nat_rw_pkt {
 	bool     source_route;  /* PKT_EXT_SOURCE_ROUTE */
 	bool     quote;         /* inside an ICMP error: fields may be cut */
 };
-
-static inline uint16_t nat_get16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static inline void nat_put16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-}
 
 /* The view of the packet P describes, BUF holding its LEN bytes. -EINVAL,
  * -ENODATA as nat_rewrite() documents. */

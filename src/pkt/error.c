@@ -29,6 +29,20 @@ static const char *const error_names[PKT_ERR_COUNT] = {
 _Static_assert(PKT_ERR_FRAG_LENGTH + 1 == PKT_ERR_COUNT,
 	       "every enum pkt_error value needs a name in error_names");
 
+bool pkt_error_in_transport(enum pkt_error err)
+{
+	switch (err) {
+	case PKT_ERR_TCP_TRUNCATED:
+	case PKT_ERR_TCP_DOFF:
+	case PKT_ERR_TCP_OPTIONS:
+	case PKT_ERR_UDP_TRUNCATED:
+	case PKT_ERR_UDP_LENGTH:
+		return true;
+	default:
+		return false;
+	}
+}
+
 const char *pkt_error_name(enum pkt_error err)
 {
 	if ((unsigned int)err >= PKT_ERR_COUNT || !error_names[err])

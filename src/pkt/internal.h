@@ -7,20 +7,8 @@
 
 #include <stdint.h>
 
+#include "nfqfw/bytes.h"
 #include "nfqfw/pkt.h"
-
-/* Byte-wise loads: packet fields are unaligned in general, and compilers turn
- * these into one load and a byte swap. */
-static inline uint16_t pkt_get16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static inline uint32_t pkt_get32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
-	       (uint32_t)b[2] << 8 | b[3];
-}
 
 /* Parses what follows the IP headers. On entry the IP parser has set
  * family, len (trimmed), ip_len, l4proto, l4_off and the fragment fields,

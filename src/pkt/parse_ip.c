@@ -123,7 +123,7 @@ static enum pkt_error parse_ipv4(struct pkt *p, size_t buflen,
 	ihl = (h[0] & 0x0f) * 4u;
 	if (ihl < IPV4_MIN_HDRLEN || ihl > buflen)
 		return PKT_ERR_IPV4_IHL;
-	p->ip_len = pkt_get16(h + 2);
+	p->ip_len = be_get16(h + 2);
 	if (p->ip_len == 0 && (flags & PKT_PARSE_TRUNCATED_COPY))
 		p->ip_len = PKT_IP_LEN_BIG;
 	if (p->ip_len < ihl)
@@ -142,8 +142,8 @@ static enum pkt_error parse_ipv4(struct pkt *p, size_t buflen,
 			return err;
 	}
 
-	frag = pkt_get16(h + 6);
-	p->frag_id = pkt_get16(h + 4);
+	frag = be_get16(h + 6);
+	p->frag_id = be_get16(h + 4);
 	p->more_fragments = frag & IP_MF;
 	p->frag_offset = (uint16_t)((frag & IP_OFFMASK) * 8u);
 	p->is_fragment = p->more_fragments || p->frag_offset;
@@ -177,7 +177,7 @@ static bool ipv6_options_ok(const uint8_t *opt, size_t len)
 static enum pkt_error parse_ipv6_fraghdr(struct pkt *p, const uint8_t *h,
 					 size_t off, bool *stop)
 {
-	uint16_t frag = pkt_get16(h + 2);
+	uint16_t frag = be_get16(h + 2);
 
 	/* A second fragment header would mean fragmenting a fragment. */
 	if (p->ip_ext & PKT_EXT_FRAGMENT)
@@ -185,7 +185,7 @@ static enum pkt_error parse_ipv6_fraghdr(struct pkt *p, const uint8_t *h,
 	p->ip_ext |= PKT_EXT_FRAGMENT;
 	p->frag_offset = frag & 0xfff8;
 	p->more_fragments = frag & 1;
-	p->frag_id = pkt_get32(h + 4);
+	p->frag_id = be_get32(h + 4);
 	/* Offset 0 without M is an atomic fragment (RFC 6946): a whole packet
 	 * that carries the header anyway, not a fragment. */
 	p->is_fragment = p->more_fragments || p->frag_offset;
@@ -296,7 +296,7 @@ static enum pkt_error parse_ipv6(struct pkt *p, size_t buflen,
 	memcpy(p->saddr.b, h + 8, 16);
 	memcpy(p->daddr.b, h + 24, 16);
 
-	p->ip_len = IPV6_HDRLEN + (uint32_t)pkt_get16(h + 4);
+	p->ip_len = IPV6_HDRLEN + (uint32_t)be_get16(h + 4);
 	if (p->ip_len == IPV6_HDRLEN && (flags & PKT_PARSE_TRUNCATED_COPY))
 		p->ip_len = PKT_IP_LEN_BIG;
 	if (p->ip_len > buflen && !(flags & PKT_PARSE_TRUNCATED_COPY))

@@ -32,7 +32,7 @@ static void parse_tcp_option(struct pkt_tcp *t, const uint8_t *o, uint8_t olen)
 	case TCPOPT_MAXSEG:
 		if (olen == 4) {
 			t->has_mss = true;
-			t->mss = pkt_get16(o + 2);
+			t->mss = be_get16(o + 2);
 		}
 		break;
 	case TCPOPT_WINDOW:
@@ -53,8 +53,8 @@ static void parse_tcp_option(struct pkt_tcp *t, const uint8_t *o, uint8_t olen)
 			if (n > PKT_TCP_MAX_SACK)
 				n = PKT_TCP_MAX_SACK;
 			for (uint8_t i = 0; i < n; i++) {
-				t->sack[i][0] = pkt_get32(o + 2 + 8 * i);
-				t->sack[i][1] = pkt_get32(o + 6 + 8 * i);
+				t->sack[i][0] = be_get32(o + 2 + 8 * i);
+				t->sack[i][1] = be_get32(o + 6 + 8 * i);
 			}
 			t->sack_count = n;
 		}
@@ -62,8 +62,8 @@ static void parse_tcp_option(struct pkt_tcp *t, const uint8_t *o, uint8_t olen)
 	case TCPOPT_TIMESTAMP:
 		if (olen == 10) {
 			t->has_timestamps = true;
-			t->ts_val = pkt_get32(o + 2);
-			t->ts_ecr = pkt_get32(o + 6);
+			t->ts_val = be_get32(o + 2);
+			t->ts_ecr = be_get32(o + 6);
 		}
 		break;
 	default:
@@ -84,8 +84,8 @@ static enum pkt_error parse_tcp_options(struct pkt_tcp *t, const uint8_t *o,
 	if (len == 12 && o[0] == TCPOPT_NOP && o[1] == TCPOPT_NOP &&
 	    o[2] == TCPOPT_TIMESTAMP && o[3] == 10) {
 		t->has_timestamps = true;
-		t->ts_val = pkt_get32(o + 4);
-		t->ts_ecr = pkt_get32(o + 8);
+		t->ts_val = be_get32(o + 4);
+		t->ts_ecr = be_get32(o + 8);
 		return PKT_OK;
 	}
 	while (i < len) {
@@ -119,12 +119,12 @@ static enum pkt_error parse_tcp(struct pkt *p, const uint8_t *h, size_t avail,
 
 	if (avail < TCP_MIN_HDRLEN)
 		return PKT_ERR_TCP_TRUNCATED;
-	p->sport = pkt_get16(h);
-	p->dport = pkt_get16(h + 2);
-	t->seq = pkt_get32(h + 4);
-	t->ack = pkt_get32(h + 8);
+	p->sport = be_get16(h);
+	p->dport = be_get16(h + 2);
+	t->seq = be_get32(h + 4);
+	t->ack = be_get32(h + 8);
 	t->flags = h[13];
-	t->window = pkt_get16(h + 14);
+	t->window = be_get16(h + 14);
 	doff = (h[12] >> 4) * 4u;
 	if (doff < TCP_MIN_HDRLEN || doff > claimed)
 		return PKT_ERR_TCP_DOFF;
@@ -152,9 +152,9 @@ static enum pkt_error parse_udp(struct pkt *p, const uint8_t *h, size_t avail,
 
 	if (avail < UDP_HDRLEN)
 		return PKT_ERR_UDP_TRUNCATED;
-	p->sport = pkt_get16(h);
-	p->dport = pkt_get16(h + 2);
-	ulen = pkt_get16(h + 4);
+	p->sport = be_get16(h);
+	p->dport = be_get16(h + 2);
+	ulen = be_get16(h + 4);
 	if (ulen < UDP_HDRLEN)
 		return PKT_ERR_UDP_LENGTH;
 	if (ulen > claimed && !p->more_fragments)
@@ -189,8 +189,8 @@ static enum pkt_error parse_icmp(struct pkt *p, const uint8_t *h, size_t avail)
 		return PKT_ERR_ICMP_TRUNCATED;
 	ic->type = h[0];
 	ic->code = h[1];
-	ic->id = pkt_get16(h + 4);
-	ic->seq = pkt_get16(h + 6);
+	ic->id = be_get16(h + 4);
+	ic->seq = be_get16(h + 6);
 	if (p->family == 4)
 		classify_icmpv4(ic);
 	else

@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "nfqfw/bytes.h"
 #include "nfqfw/csum.h"
 #include "nfqfw/reject.h"
 
@@ -52,18 +53,6 @@ const char *reject_skip_name(enum reject_skip skip)
 	if ((unsigned int)skip >= REJECT_SKIP_COUNT)
 		return "unknown";
 	return reject_skip_names[skip];
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
 }
 
 /* The offsets a reply reads through must lie inside the buffer: pkt_parse()
@@ -179,16 +168,16 @@ static void put_tcp_reset(uint8_t *t, const struct pkt *p, uint32_t seg_len)
 	const struct pkt_tcp *o = &p->tcp;
 
 	memset(t, 0, TCP_HDRLEN);
-	put16(t, p->dport);
-	put16(t + 2, p->sport);
+	be_put16(t, p->dport);
+	be_put16(t + 2, p->sport);
 	t[12] = (TCP_HDRLEN / 4) << 4;
 	if (o->flags & TCP_ACK) {
-		put32(t + 4, o->ack);
+		be_put32(t + 4, o->ack);
 		t[13] = TCP_RST;
 	} else {
 		uint32_t ack = o->seq + seg_len + !!(o->flags & TCP_SYN) + !!(o->flags & TCP_FIN);
 
-		put32(t + 8, ack);
+		be_put32(t + 8, ack);
 		t[13] = TCP_RST | TCP_ACK;
 	}
 }
@@ -201,15 +190,15 @@ static void put_reset4(struct reject_reply *r, const struct pkt *p, uint32_t seg
 
 	memset(ip, 0, IPV4_HDRLEN);
 	ip[0] = 0x45;
-	put16(ip + 2, IPV4_HDRLEN + TCP_HDRLEN);
-	put16(ip + 6, 0x4000);
+	be_put16(ip + 2, IPV4_HDRLEN + TCP_HDRLEN);
+	be_put16(ip + 6, 0x4000);
 	ip[8] = REJECT_TTL;
 	ip[9] = IPPROTO_TCP;
 	memcpy(ip + 12, p->daddr.b, 4);
 	memcpy(ip + 16, p->saddr.b, 4);
-	put16(ip + 10, csum_ipv4_header(ip, IPV4_HDRLEN));
+	be_put16(ip + 10, csum_ipv4_header(ip, IPV4_HDRLEN));
 	put_tcp_reset(t, p, seg_len);
-	put16(t + 16, csum_ipv4_l4(ip + 12, ip + 16, IPPROTO_TCP, t, TCP_HDRLEN));
+	be_put16(t + 16, csum_ipv4_l4(ip + 12, ip + 16, IPPROTO_TCP, t, TCP_HDRLEN));
 	r->len = IPV4_HDRLEN + TCP_HDRLEN;
 }
 
@@ -220,13 +209,13 @@ static void put_reset6(struct reject_reply *r, const struct pkt *p, uint32_t seg
 
 	memset(ip, 0, IPV6_HDRLEN);
 	ip[0] = 0x60;
-	put16(ip + 4, TCP_HDRLEN);
+	be_put16(ip + 4, TCP_HDRLEN);
 	ip[6] = IPPROTO_TCP;
 	ip[7] = REJECT_TTL;
 	memcpy(ip + 8, p->daddr.b, 16);
 	memcpy(ip + 24, p->saddr.b, 16);
 	put_tcp_reset(t, p, seg_len);
-	put16(t + 16, csum_ipv6_l4(ip + 8, ip + 24, IPPROTO_TCP, t, TCP_HDRLEN));
+	be_put16(t + 16, csum_ipv6_l4(ip + 8, ip + 24, IPPROTO_TCP, t, TCP_HDRLEN));
 	r->len = IPV6_HDRLEN + TCP_HDRLEN;
 }
 
@@ -305,7 +294,7 @@ static void put_unreach(struct reject_reply *r, const struct pkt *p, enum rules_
 	memcpy(m + ICMP_HDRLEN, p->data, quote);
 	r->len = ICMP_HDRLEN + quote;
 	if (p->family == 4)
-		put16(m + 2, csum_icmpv4(m, r->len));
+		be_put16(m + 2, csum_icmpv4(m, r->len));
 }
 
 static enum reject_skip build_unreach(const struct pkt *p, enum rules_reject how,

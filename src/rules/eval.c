@@ -25,7 +25,7 @@ struct rules_frame {
 	uint32_t next;
 };
 
-static void rules_count(const struct rules_rule *r, uint32_t len)
+void rules_rule_count(const struct rules_rule *r, uint32_t len)
 {
 	struct rules_rule *w = (struct rules_rule *)r;   /* counters only */
 
@@ -128,7 +128,7 @@ void rules_walk(const struct rules_chain *chain, const struct rules_packet *rp,
 
 		if (j >= c->n_rules || c->rules[j].action == RULES_ACT_RETURN) {
 			if (j < c->n_rules) {
-				rules_count(&c->rules[j], rp->len);
+				rules_rule_count(&c->rules[j], rp->len);
 				rules_apply(&c->rules[j], &cur, res);
 			}
 			if (depth == 0) {
@@ -141,7 +141,7 @@ void rules_walk(const struct rules_chain *chain, const struct rules_packet *rp,
 			continue;
 		}
 		r = &c->rules[j];
-		rules_count(r, rp->len);
+		rules_rule_count(r, rp->len);
 		rules_apply(r, &cur, res);
 		switch (r->action) {
 		case RULES_ACT_CONTINUE:
